@@ -1,0 +1,153 @@
+"""Split a document into chunks that follow its sections, paragraphs and sentences.
+
+Every chunk and sentence keeps character offsets into the loaded text, so any
+span can be cited exactly. Two layouts are recognised: one paragraph per line
+(news articles, Markdown) and hard-wrapped text whose paragraphs are separated
+by blank lines (plain-text books, licences, RFCs).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from statistics import quantiles
+
+from .text import sentence_spans
+from .types import Chunk, Document
+
+MAX_CHUNK_CHARS = 900
+_NUMBERED_HEADING = re.compile(r"(?:section\s+|article\s+|§\s*)?\d+(?:\.\d+)*\.?\s+[A-Z][^.\n]{1,70}\.?$", re.I)
+_INLINE_NUMBERED_HEADING = re.compile(r"\s*(\d+(?:\.\d+)*\.?\s+[A-Z][^.\n]{1,60}?)\.\s+[A-Z]")
+_LIST_ITEM = re.compile(r"\s*(?:[-*•]|\(?[0-9a-zA-Z]{1,3}[.)])\s+")
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    start: int
+    end: int
+    is_heading: bool
+    heading_text: str = ""
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    spans, pos = [], 0
+    for line in text.split("\n"):
+        spans.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    return spans
+
+
+def _is_hard_wrapped(text: str, lines: list[tuple[int, int]]) -> bool:
+    lengths = [e - s for s, e in lines if text[s:e].strip()]
+    if len(lengths) < 8:
+        return False
+    p90 = quantiles(lengths, n=10)[-1]
+    return p90 <= 100
+
+
+def _looks_like_heading(line: str) -> bool:
+    line = line.strip()
+    if not line:
+        return False
+    if line.startswith("#"):
+        return True
+    words = line.split()
+    if len(line) > 80 or len(words) > 12:
+        return False
+    if _NUMBERED_HEADING.match(line):
+        return True
+    if line[-1] in ".,;:!?\"'”’)-–—":
+        return False
+    # Title-like: starts with a capital or digit; mostly capitalised or short.
+    return line[0].isupper() or line[0].isdigit()
+
+
+def paragraphs(text: str) -> list[Paragraph]:
+    """Paragraphs and headings of ``text`` with offsets, in order."""
+    lines = _lines(text)
+    wrapped = _is_hard_wrapped(text, lines)
+    out: list[Paragraph] = []
+    block: list[tuple[int, int]] = []
+
+    def flush() -> None:
+        if block:
+            start, end = block[0][0], block[-1][1]
+            out.append(_paragraph(text, start, end))
+            block.clear()
+
+    for start, end in lines:
+        line = text[start:end]
+        if not line.strip():
+            flush()
+            continue
+        if not wrapped:
+            flush()
+            block.append((start, end))
+            continue
+        # In hard-wrapped text a heading or a list item starts a new paragraph.
+        previous = text[block[-1][0] : block[-1][1]] if block else ""
+        if block and (
+            (_looks_like_heading(line) and previous.rstrip().endswith((".", ":", "?", "!")))
+            or (_LIST_ITEM.match(line) and previous.rstrip().endswith((".", ":", ";")))
+            or (
+                _looks_like_heading(previous)
+                and len(block) == 1
+                and _looks_like_heading(text[block[0][0] : block[0][1]])
+                and not previous.rstrip().endswith(".")
+            )
+        ):
+            flush()
+        block.append((start, end))
+    flush()
+    return out
+
+
+def _paragraph(text: str, start: int, end: int) -> Paragraph:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    body = text[start:end]
+    if "\n" not in body and _looks_like_heading(body):
+        return Paragraph(start, end, True, body.lstrip("#").strip())
+    inline = _INLINE_NUMBERED_HEADING.match(body)
+    if inline:
+        return Paragraph(start, end, False, inline.group(1).strip())
+    return Paragraph(start, end, False)
+
+
+def chunk_document(doc: Document, max_chars: int = MAX_CHUNK_CHARS) -> list[Chunk]:
+    """Chunks of whole sentences, never crossing a heading, at most ``max_chars`` each
+    (a single longer sentence becomes a chunk of its own)."""
+    text = doc.text
+    chunks: list[Chunk] = []
+    heading = ""
+    pending: list[tuple[int, int]] = []  # sentence spans waiting to form a chunk
+
+    def emit() -> None:
+        if not pending:
+            return
+        start, end = pending[0][0], pending[-1][1]
+        rel = tuple((s - start, e - start) for s, e in pending)
+        chunks.append(Chunk(doc.id, len(chunks), start, end, text[start:end], heading, rel))
+        pending.clear()
+
+    for para in paragraphs(text):
+        if para.is_heading:
+            emit()
+            heading = para.heading_text
+            continue
+        if para.heading_text:
+            emit()
+            heading = para.heading_text
+        spans = list(sentence_spans(text, para.start, para.end))
+        para_len = para.end - para.start
+        # Keep a paragraph whole when it fits beside what is pending.
+        if pending and para.end - pending[0][0] > max_chars and para_len <= max_chars:
+            emit()
+        for span in spans:
+            if pending and span[1] - pending[0][0] > max_chars:
+                emit()
+            pending.append(span)
+    emit()
+    return chunks

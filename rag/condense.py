@@ -1,0 +1,101 @@
+"""Offline follow-up rewriting: resolve "he", "it", "there" and "what about X?"
+against the conversation, so the rewritten question stands on its own.
+
+This is the history-aware expansion of DESIGN.md for the extractive mode; with
+an LLM configured the rewrite is done by the model (see ``rag/llm.py``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from .question import analyse, proper_nouns
+from .text import STOPWORDS
+
+History = list[tuple[str, str]]
+
+_PERSON_PRONOUNS = r"he|him|his|she|her|hers"
+_THING_PRONOUNS = r"it|its|that|this|they|them|their"
+_WHAT_ABOUT = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(.+?)\s*\??\s*$|^\s*and\s+(.+?)\s*\?\s*$", re.I)
+_NOUN_PHRASE = re.compile(
+    r"\b(?:the|a|an)\s+((?:[\w’'-]+\s+){0,3}?[\w’'-]+)(?=\s*(?:\?|$|,|\bin\b|\bon\b|\bof\b|\bwith\b|\bbetween\b|\bfor\b|\bto\b))",
+    re.I,
+)
+
+
+def is_follow_up(question: str) -> bool:
+    q = question.strip()
+    if _WHAT_ABOUT.match(q):
+        return True
+    return bool(re.search(rf"\b(?:{_PERSON_PRONOUNS}|{_THING_PRONOUNS}|there|then|those|these)\b", q, re.I))
+
+
+def _person(history: History) -> str:
+    """The person the conversation is about: the answer to a "who" question, else
+    the last named person in the previous question, else in the previous answer."""
+    question, answer = history[-1]
+    asked = {w.lower() for w in re.findall(r"\w+", question)}
+    names_in_answer = [p for p in proper_nouns(answer) if not set(p.lower().split()) & asked]
+    if analyse(question).answer_type == "person" and names_in_answer:
+        return max(names_in_answer, key=lambda p: (len(p.split()), -names_in_answer.index(p)))
+    in_question = proper_nouns(question)
+    if in_question:
+        return in_question[-1]
+    return names_in_answer[0] if names_in_answer else ""
+
+
+def _topic(question: str) -> str:
+    """The subject matter of a question: its last noun phrase ("the consulate")."""
+    phrases = _NOUN_PHRASE.findall(question)
+    phrases = [p for p in phrases if p.split()[-1].lower() not in STOPWORDS]
+    if phrases:
+        return "the " + phrases[-1]
+    names = proper_nouns(question)
+    return names[-1] if names else ""
+
+
+def condense(question: str, history: History | None) -> str:
+    """A standalone version of ``question`` given ``history`` [(question, answer), ...]."""
+    if not history or not is_follow_up(question):
+        return question
+    previous_question = history[-1][0]
+    match = _WHAT_ABOUT.match(question)
+    if match:
+        subject = (match.group(1) or match.group(2)).strip()
+        return _substitute(previous_question, subject)
+    rewritten = question
+    person = _person(history)
+    if person:
+        rewritten = re.sub(
+            rf"\b({_PERSON_PRONOUNS})\b", lambda m: _possessive(person, m.group(1)), rewritten, flags=re.I
+        )
+    topic = _topic(previous_question)
+    if topic:
+        rewritten = re.sub(
+            r"\b(?:it|that|this)\b(?=\s*\??\s*$)|\babout (?:it|that|this)\b",
+            lambda m: m.group(0).replace(m.group(0).split()[-1], topic),
+            rewritten,
+            flags=re.I,
+        )
+    place = [p for p in proper_nouns(previous_question + " " + history[-1][1]) if p not in person]
+    if place:
+        rewritten = re.sub(r"\bthere\b", "in " + place[0], rewritten, flags=re.I)
+    if rewritten == question:
+        # Nothing to substitute: carry the previous question's subject along.
+        return f"{question.rstrip(' ?')} ({topic or previous_question.rstrip('?')})?"
+    return rewritten
+
+
+def _possessive(name: str, pronoun: str) -> str:
+    return f"{name}'s" if pronoun.lower() in ("his", "hers") else name
+
+
+def _substitute(previous: str, subject: str) -> str:
+    """ "What did Aliyev say about trade?" + "what about Putin?" -> "What did Putin say about trade?"."""
+    names = proper_nouns(previous)
+    if names and subject[:1].isupper() and names[0] in previous:
+        return previous.replace(names[0], subject, 1)
+    topic = _topic(previous)
+    if topic and topic[4:] in previous:
+        return previous.replace(topic[4:], subject, 1)
+    return f"{previous.rstrip(' ?')}: {subject}?"

@@ -1,0 +1,260 @@
+"""The offline answerer: picks the sentences that answer, cites each, or abstains.
+
+Each sentence of the retrieved chunks is scored by its embedding similarity to
+the question (vectors stored at ingestion, so nothing is embedded here), by the
+idf-weighted share of the question's terms it contains, and by whether it holds
+the kind of answer asked for (a number, a date, a name, a statement). It
+abstains when the documents never mention what the question is about, or when
+no passage holds the kind of answer asked for in the right context.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from .question import QuestionInfo, analyse, has_type, proper_nouns, split_question
+from .retrieve import Retrieval
+from .store import Bm25Index, StoredChunk
+from .text import squash, terms, words
+from .types import Answer, Citation
+
+# Weights of the sentence score; see docs in the module string.
+W_DENSE, W_LEXICAL, W_CONTEXT, W_RANK = 0.50, 0.35, 0.15, 0.04
+TYPE_PENALTY = 0.25
+# Below these, the best sentence is not about the question.
+MIN_SCORE = 0.36
+MIN_ENTITY_COVERAGE = 1.0
+MAX_SENTENCES = 3
+_CONTINUATION = re.compile(r"^[\"“]?(?:but|however|and|yet|still|he|she|they|it|this|that|these|those|the two)\b", re.I)
+_PRONOUN = re.compile(r"\b(?:he|she|him|his|her|they|them|their)\b", re.I)
+_NEGATIVE_REPLY = "The documents do not say."
+
+
+@dataclass(frozen=True)
+class Candidate:
+    chunk: StoredChunk
+    index: int  # sentence number inside the chunk
+    rank: int  # passage rank
+    text: str
+    terms: frozenset[str]
+    dense: float
+
+    @property
+    def start(self) -> int:
+        return self.chunk.start + self.chunk.sentences[self.index][0]
+
+    @property
+    def end(self) -> int:
+        return self.chunk.start + self.chunk.sentences[self.index][1]
+
+
+@dataclass(frozen=True)
+class Scored:
+    candidate: Candidate
+    score: float
+    coverage: float
+    typed: bool
+    entities_ok: bool
+
+
+def _matches(term: str, vocabulary: frozenset[str] | set[str]) -> bool:
+    if term in vocabulary:
+        return True
+    # "azerbaijan" ~ "azerbaijani", "russia" ~ "russian": one a prefix of the other.
+    if len(term) >= 5:
+        return any(
+            len(v) >= 5 and (v.startswith(term) or term.startswith(v)) and abs(len(v) - len(term)) <= 3
+            for v in vocabulary
+        )
+    return False
+
+
+def _coverage(question_terms: tuple[str, ...], found: frozenset[str] | set[str], bm25: Bm25Index) -> float:
+    """Idf-weighted share of the question's terms found; terms the corpus never uses
+    (paraphrases such as "call" for "marvel") cannot be found and do not count."""
+    question_terms = tuple(t for t in question_terms if bm25.knows(t))
+    if not question_terms:
+        return 0.0
+    total = sum(bm25.idf(t) for t in question_terms)
+    hit = sum(bm25.idf(t) for t in question_terms if _matches(t, found))
+    return hit / total if total else 0.0
+
+
+def candidates(retrieval: Retrieval) -> list[Candidate]:
+    out = []
+    for rank, passage in enumerate(retrieval.passages):
+        chunk = passage.chunk
+        vectors = chunk.sentence_vectors
+        dense = vectors @ retrieval.query_vector if vectors is not None else np.zeros(len(chunk.sentences))
+        previous = ""
+        for i, (s, e) in enumerate(chunk.sentences):
+            text = chunk.text[s:e]
+            found = _terms_of(text)
+            if previous and _PRONOUN.search(text):
+                # "..., he said": the sentence is about whoever the previous one named.
+                found = found | _names_of(previous)
+            out.append(Candidate(chunk, i, rank, text, found, float(dense[i])))
+            previous = text
+    return out
+
+
+@lru_cache(maxsize=16384)
+def _names_of(text: str) -> frozenset[str]:
+    return frozenset(t for name in proper_nouns(text) for t in terms(name))
+
+
+@lru_cache(maxsize=16384)
+def _terms_of(text: str) -> frozenset[str]:
+    return frozenset(terms(text))
+
+
+def _context_terms(c: Candidate) -> frozenset[str]:
+    """Terms of the sentence's surroundings: its chunk, heading and document title."""
+    return _terms_of(f"{c.chunk.title}\n{c.chunk.heading}\n{c.chunk.text}")
+
+
+def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Scored]:
+    question_words = {w.lower() for w in words(info.text)}
+    context_cache: dict[str, frozenset[str]] = {}
+    out = []
+    for c in pool:
+        context = context_cache.get(c.chunk.id)
+        if context is None:
+            context = context_cache[c.chunk.id] = _context_terms(c)
+        coverage = _coverage(info.terms, c.terms, bm25)
+        context_coverage = _coverage(info.terms, context, bm25)
+        typed = has_type(c.text, info.answer_type, question_words)
+        if typed and info.speaker:
+            # The speaker must be in the sentence or just before it ("..., he said").
+            previous = (
+                c.chunk.text[c.chunk.sentences[c.index - 1][0] : c.chunk.sentences[c.index][0]] if c.index else ""
+            )
+            near = c.terms | frozenset(terms(previous))
+            typed = all(_matches(t, near) for t in info.speaker)
+        entities_ok = all(any(_matches(t, context) for t in entity) for entity in info.entities)
+        value = (
+            W_DENSE * c.dense
+            + W_LEXICAL * coverage
+            + W_CONTEXT * context_coverage
+            + W_RANK / (1 + c.rank)
+            - (0 if typed else TYPE_PENALTY)
+        )
+        out.append(Scored(c, value, coverage, typed, entities_ok))
+    out.sort(key=lambda s: -s.score)
+    return out
+
+
+def unknown_terms(info: QuestionInfo, bm25: Bm25Index) -> list[str]:
+    """Names and numbers of the question that no indexed chunk contains."""
+    return [t for entity in info.entities if not any(bm25.knows(t) for t in entity) for t in entity]
+
+
+def _pick(info: QuestionInfo, ranked: list[Scored]) -> Scored | None:
+    for s in ranked:
+        if s.score < MIN_SCORE:
+            return None
+        if s.typed and s.entities_ok:
+            return s
+    return None
+
+
+def _describe(kind: str) -> str:
+    return {
+        "number": "figure",
+        "date": "date",
+        "person": "name",
+        "place": "place",
+        "speech": "statement by that person",
+    }.get(kind, "answer")
+
+
+def answer_extractive(question: str, retrieval: Retrieval, bm25: Bm25Index) -> Answer:
+    """Answer ``question`` (already standalone) from the retrieved passages."""
+    pool = candidates(retrieval)
+    chosen: list[Scored] = []
+    reasons: list[str] = []
+    for part in split_question(question):
+        info = analyse(part)
+        missing = unknown_terms(info, bm25)
+        if missing:
+            reasons.append(f"They never mention {', '.join(_original_words(part, missing))}.")
+            continue
+        ranked = score(info, pool, bm25)
+        best = _pick(info, ranked)
+        if best is None:
+            if ranked and ranked[0].score >= MIN_SCORE:
+                reasons.append(f"The closest passages hold no {_describe(info.answer_type)} for this.")
+            continue
+        chosen.append(best)
+        chosen.extend(_companions(best, ranked, chosen))
+    if not chosen:
+        text = " ".join([_NEGATIVE_REPLY, *reasons])
+        return Answer(text=text, abstained=True, mode="extractive", query=question)
+    return _compose(question, _dedupe(chosen)[:MAX_SENTENCES])
+
+
+def _companions(best: Scored, ranked: list[Scored], chosen: list[Scored]) -> list[Scored]:
+    """A second sentence when it continues the best one or is nearly as good."""
+    taken = {(s.candidate.chunk.id, s.candidate.index) for s in chosen}
+    for s in ranked[1:4]:
+        c = s.candidate
+        if (c.chunk.id, c.index) in taken or s.score < MIN_SCORE:
+            continue
+        adjacent = c.chunk.id == best.candidate.chunk.id and c.index == best.candidate.index + 1
+        if adjacent and (
+            (_CONTINUATION.match(c.text) and s.score >= 0.8 * best.score)
+            or (c.text[:1] in '"“' and s.typed and s.score >= 0.6 * best.score)
+        ):
+            return [s]
+        if s.typed and s.entities_ok and s.score >= 0.95 * best.score:
+            return [s]
+    return []
+
+
+def _dedupe(chosen: list[Scored]) -> list[Scored]:
+    seen: set[tuple[str, int]] = set()
+    out = []
+    for s in chosen:
+        key = (s.candidate.chunk.id, s.candidate.index)
+        if key not in seen:
+            seen.add(key)
+            out.append(s)
+    return out
+
+
+def _original_words(question: str, stems: list[str]) -> list[str]:
+    from .text import stem
+
+    found = []
+    for w in re.findall(r"[\w’'$.,-]+", question):
+        clean = w.strip(".,?!'’")
+        if clean and stem(words(clean)[0] if words(clean) else clean) in stems and clean not in found:
+            found.append(clean)
+    return found or stems
+
+
+def _compose(question: str, chosen: list[Scored]) -> Answer:
+    citations = []
+    parts = []
+    for n, s in enumerate(chosen, start=1):
+        c = s.candidate
+        citations.append(
+            Citation(
+                n=n,
+                source=c.chunk.doc_id,
+                title=c.chunk.title,
+                start=c.start,
+                end=c.end,
+                quote=c.text,
+                score=round(s.score, 4),
+                supported=True,
+                context=c.chunk.text,
+                context_start=c.chunk.start,
+            )
+        )
+        parts.append(f"{squash(c.text)} [{n}]")
+    return Answer(text=" ".join(parts), citations=tuple(citations), abstained=False, mode="extractive", query=question)

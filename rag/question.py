@@ -1,0 +1,165 @@
+"""What a question asks for: its key terms, named entities and expected answer type.
+
+Used by the extractive answerer (to pick sentences and to abstain) and by the
+offline follow-up rewriter. Pure functions over text; no model involved.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .text import STOPWORDS, stem, terms, words
+
+_WH = {"who", "whom", "whose", "what", "when", "where", "why", "how", "which"}
+_FUNCTION_CAPS = frozenset(
+    """the a an in on at for of and but or if it its this that these those he she they we i you
+    what who whom whose when where why how which did does do is are was were has have had can could
+    would will should may might must after before during since while although though as by from
+    with without according following ahead behind meanwhile moreover furthermore however also
+    yes no not there here then so such other another some many most each every all both either
+    neither one two three mr mrs ms dr president minister""".split()
+)
+_MONTHS = "january february march april may june july august september october november december"
+_DATE = re.compile(
+    r"\b(?:(?:19|20)\d{{2}}s?|(?:{})|(?:mon|tues|wednes|thurs|fri|satur|sun)day|yesterday|today|tomorrow|"
+    r"(?:last|this|next) (?:week|month|year|decade)|ago|decades?|centur(?:y|ies)|recent(?:ly)?)\b".format(
+        "|".join(_MONTHS.split())
+    ),
+    re.I,
+)
+_NUMBER_WORDS = (
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
+    "hundred hundreds thousand thousands million millions billion billions trillion dozen dozens "
+    "half double twice once first second third fourth fifth sixth seventh eighth ninth tenth percent"
+)
+_NUMBER = re.compile(r"\d|\b(?:{})\b".format("|".join(_NUMBER_WORDS.split())), re.I)
+_SPEECH = re.compile(
+    r"[\"“”«»]|\b(?:said|says|say|saying|told|tell|added|adds|noted|notes|stated|states|announced|"
+    r"announces|asked|asks|replied|declared|remarked|remarks|signal(?:l)?ed|called|described|insisted|"
+    r"argued|warned|wrote|writes|mentioned?|mentions|comments?|commented|urged|claimed|according to|"
+    r"marvel(?:l)?ed|correction|appeal|statement)\b",
+    re.I,
+)
+_SPEECH_QUESTION = re.compile(
+    r"\b(?:say|said|tell|told|state|announce|mention|call|describe|remark|comment|note|claim|"
+    r"warn|respond|reply|add|think|thought|feel|express|signal|characteri[sz]e)\w*\b",
+    re.I,
+)
+_NUMBER_QUESTION = re.compile(
+    r"\bhow (?:many|much|long|old|big|large|far|often)\b|\bwhat (?:percent(?:age)?|share|number|amount|"
+    r"figure|proportion|sum|total|value|size|population|price|cost)\b|\bnumber of\b|"
+    r"\bwhat(?:'s|’s| is| was| are| were)? (?:the |its |their )?(?:total |overall |approximate )?"
+    r"(?:percent(?:age)?|share|number|amount|figure|proportion|sum|value|size|population|price|cost|"
+    r"volume|count|turnover)\b",
+    re.I,
+)
+_DATE_QUESTION = re.compile(
+    r"^\s*when\b|\b(?:what|which) (?:year|date|month|day|time|decade|century)\b|\bsince when\b|"
+    r"\bin what (?:year|month)\b|\bon what (?:date|day)\b",
+    re.I,
+)
+_SPLIT = re.compile(
+    r"(?:,\s*|\s+)(?:and|but)\s+(?=(?:who|whom|what|when|where|why|how|which|did|does|do|is|are|was|were|has|have|can)\b)",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class QuestionInfo:
+    text: str
+    terms: tuple[str, ...]
+    # Names and numbers of the question, each as its stemmed words; a passage
+    # mentions a name when it has any of its words ("Polad Bulbuloglu" ~ "Bulbuloglu").
+    entities: tuple[tuple[str, ...], ...]
+    answer_type: str  # number | date | person | place | speech | reason | yesno | other
+    speaker: tuple[str, ...] = ()  # stemmed words naming who is asked to have said something
+
+
+def proper_nouns(text: str) -> list[str]:
+    """Capitalised word sequences that are not ordinary sentence-initial words."""
+    found = []
+    for match in re.finditer(r"[A-Z][\w’'\-]*(?:\s+(?:of\s+|the\s+)?[A-Z][\w’'\-]*)*", text):
+        phrase_words = [w for w in match.group().split() if w.lower() not in _FUNCTION_CAPS]
+        if phrase_words:
+            found.append(" ".join(phrase_words))
+    return found
+
+
+def answer_type(question: str) -> str:
+    q = question.strip().lower()
+    if _NUMBER_QUESTION.search(q):
+        return "number"
+    if _DATE_QUESTION.search(q):
+        return "date"
+    if re.match(r"^\s*(?:who|whom|whose)\b", q) or re.search(
+        r"\b(?:which|what) (?:person|official|leader|president|minister|ambassador|adviser|advisor)\b", q
+    ):
+        return "person"
+    if re.match(r"^\s*where\b", q) or re.search(
+        r"\b(?:which|what) (?:city|country|region|place|capital|territory)\b", q
+    ):
+        return "place"
+    if re.match(r"^\s*what did\b|^\s*how did\b", q) and _SPEECH_QUESTION.search(q):
+        return "speech"
+    if re.match(r"^\s*why\b", q):
+        return "reason"
+    if re.match(r"^\s*(?:is|are|was|were|did|does|do|has|have|had|can|could|will|would|should)\b", q):
+        return "yesno"
+    return "other"
+
+
+def analyse(question: str) -> QuestionInfo:
+    kind = answer_type(question)
+    entity_terms: list[tuple[str, ...]] = [tuple(terms(p)) for p in proper_nouns(question)]
+    entity_terms.extend((stem(w),) for w in words(question) if any(ch.isdigit() for ch in w))
+    speaker: tuple[str, ...] = ()
+    if kind == "speech":
+        match = re.search(
+            r"\b(?:did|does|do)\s+(?:the\s+)?(.+?)\s+(?:say|tell|state|announce|mention|call|describe|remark|comment|note|claim|warn|respond|reply|add|think|feel|express|signal)",
+            question,
+            re.I,
+        )
+        if match:
+            speaker = tuple(terms(match.group(1)))
+    return QuestionInfo(
+        text=question,
+        terms=tuple(dict.fromkeys(terms(question))),
+        entities=tuple(dict.fromkeys(e for e in entity_terms if e)),
+        answer_type=kind,
+        speaker=speaker,
+    )
+
+
+def split_question(question: str) -> list[str]:
+    """Split "Who hosted X and when did Y?" into its parts; one part otherwise."""
+    parts = [p.strip(" ,;") for p in _SPLIT.split(question) if p and p.strip(" ,;?")]
+    return parts if len(parts) > 1 else [question]
+
+
+def has_type(sentence: str, kind: str, question_words: set[str]) -> bool:
+    """Whether ``sentence`` holds an answer of the ``kind`` the question asks for."""
+    if kind == "number":
+        return any(
+            m.group().lower() not in question_words
+            for m in _NUMBER.finditer(sentence)
+            if not _is_year_only(sentence, m.start())
+        )
+    if kind == "date":
+        return any(m.group().lower() not in question_words for m in _DATE.finditer(sentence))
+    if kind in ("person", "place"):
+        return any(set(w.lower() for w in p.split()) - question_words for p in proper_nouns(sentence))
+    if kind == "speech":
+        return bool(_SPEECH.search(sentence))
+    return True
+
+
+def _is_year_only(sentence: str, pos: int) -> bool:
+    # "in 2020" answers "when", not "how many"; a four-digit year alone is no count.
+    match = re.match(r"(?:19|20)\d{2}\b", sentence[pos:])
+    return bool(match) and not sentence[pos + 4 : pos + 6].startswith((",", ".")) and sentence[max(0, pos - 1)] != "$"
+
+
+def is_stopword(word: str) -> bool:
+    return word.lower() in STOPWORDS or word.lower() in _WH

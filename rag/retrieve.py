@@ -1,0 +1,64 @@
+"""Hybrid retrieval: dense (Chroma) and BM25, fused by reciprocal rank."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .embeddings import OnnxMiniLM
+from .store import Store, StoredChunk
+from .text import terms
+
+RRF_K = 60
+CANDIDATES = 20
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """A chunk with its fused score and its rank in each list (None = absent)."""
+
+    chunk: StoredChunk
+    score: float
+    dense_rank: int | None
+    bm25_rank: int | None
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    query: str
+    query_vector: np.ndarray
+    passages: tuple[Retrieved, ...]
+
+
+def reciprocal_rank_fusion(rankings: list[list[str]], k: int = RRF_K) -> dict[str, float]:
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, key in enumerate(ranking):
+            scores[key] = scores.get(key, 0.0) + 1.0 / (k + rank + 1)
+    return scores
+
+
+class HybridRetriever:
+    def __init__(self, store: Store, model: OnnxMiniLM, mode: str = "hybrid") -> None:
+        self.store = store
+        self.model = model
+        self.mode = mode
+
+    def retrieve(self, query: str, top_k: int) -> Retrieval:
+        bm25 = self.store.bm25()  # also drops cached chunks when the index changed
+        vector = self.model.embed([query])[0]
+        candidates = max(CANDIDATES, 3 * top_k)
+        dense = self.store.dense_search(vector, candidates) if self.mode != "bm25" else []
+        lexical = bm25.search(terms(query), candidates) if self.mode != "dense" else []
+        dense_ids = [cid for cid, _ in dense]
+        bm25_ids = [cid for cid, _ in lexical]
+        fused = reciprocal_rank_fusion([ids for ids in (dense_ids, bm25_ids) if ids])
+        best = sorted(fused, key=lambda cid: -fused[cid])[:top_k]
+        chunks = self.store.get_chunks(best)
+        dense_rank = {cid: i for i, cid in enumerate(dense_ids)}
+        bm25_rank = {cid: i for i, cid in enumerate(bm25_ids)}
+        passages = tuple(
+            Retrieved(chunks[cid], fused[cid], dense_rank.get(cid), bm25_rank.get(cid)) for cid in best if cid in chunks
+        )
+        return Retrieval(query, vector, passages)

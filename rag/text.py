@@ -1,0 +1,132 @@
+"""Text primitives shared by chunking, BM25 and the extractive answerer.
+
+Sentences are found with offsets so that every sentence is an exact span of the
+loaded text; terms are lower-cased, stemmed words with stopwords removed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+
+import Stemmer
+
+# Words after which a period does not end a sentence.
+_ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof sr jr st vs etc e.g i.e cf al inc ltd co corp gen gov sen rep
+    col lt sgt capt adm no nos art sec secs fig figs vol pp p ed eds approx dept est
+    jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k u.n e.u a.m p.m""".split()
+)
+_CLOSERS = "\"'”’)]»"
+_OPENERS = "\"'“‘([«"
+# A candidate end of sentence: terminal punctuation, optional closers, whitespace.
+_BOUNDARY = re.compile(r"[.!?…]+[" + re.escape(_CLOSERS) + r"]*(?=\s)")
+
+STOPWORDS = frozenset(
+    """a an the and or but if then else of at by for with about against between into
+    through during before after above below to from up down in out on off over under
+    again further once here there when where why how all any both each few more most
+    other some such no nor not only own same so than too very s t can will just don
+    should now is are was were be been being have has had having do does did doing
+    i me my myself we our ours ourselves you your yours yourself yourselves he him his
+    himself she her hers herself it its itself they them their theirs themselves what
+    which who whom whose this that these those am would could might must shall may
+    also as per via yet upon onto within without among amid until while because
+    according article articles text document documents say says said tell told
+    mention mentioned mentions describe described much many kind sort""".split()
+)
+
+_WORD = re.compile(r"[^\W_]+(?:[.,][0-9]+)*(?:['’][^\W_]+)?", re.UNICODE)
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased words; possessives dropped ("Azerbaijan's" -> "azerbaijan")."""
+    out = []
+    for match in _WORD.finditer(text):
+        word = match.group().lower().replace("’", "'")
+        if word.endswith("'s"):
+            word = word[:-2]
+        out.append(word.replace(",", ""))
+    return out
+
+
+def stem(word: str) -> str:
+    return str(_stemmer().stemWord(word))
+
+
+def terms(text: str) -> list[str]:
+    """Stemmed content words, in order, stopwords removed."""
+    stemmer = _stemmer()
+    return [stemmer.stemWord(w) for w in words(text) if w not in STOPWORDS]
+
+
+def _ends_sentence(text: str, dot_end: int) -> bool:
+    """Whether the punctuation ending at ``dot_end`` closes a sentence."""
+    start = dot_end
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    token = text[start:dot_end].strip(_OPENERS + _CLOSERS)
+    if text[dot_end - 1] in "!?…" or not token.endswith("."):
+        return True
+    word = token.rstrip(".").lower()
+    if word in _ABBREVIATIONS:
+        return False
+    # An initial ("J. Smith") or a section number ("3. Scope") is no sentence end.
+    return not ((len(word) == 1 and word.isalpha()) or (word.isdigit() and _at_line_start(text, start)))
+
+
+def _at_line_start(text: str, pos: int) -> bool:
+    while pos > 0 and text[pos - 1] in " \t":
+        pos -= 1
+    return pos == 0 or text[pos - 1] == "\n"
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:
+    """Yield (start, end) of each sentence of ``text[start:end]``, whitespace trimmed."""
+    end = len(text) if end is None else end
+    pos = start
+    for match in _BOUNDARY.finditer(text, start, end):
+        cut = match.end()
+        if not _ends_sentence(text, match.end() - len(match.group()) + len(match.group().rstrip(_CLOSERS))):
+            continue
+        after = cut
+        while after < end and text[after].isspace():
+            after += 1
+        # A lower-case continuation ("... 3 p.m. local time") is the same sentence.
+        if after < end and text[after].islower():
+            continue
+        span = _trim(text, pos, cut)
+        if span:
+            yield span
+        pos = after
+    span = _trim(text, pos, end)
+    if span:
+        yield span
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (start, end) if end > start else None
+
+
+def squash(text: str) -> str:
+    """Collapse runs of whitespace (hard-wrapped lines) into single spaces."""
+    return " ".join(text.split())
+
+
+def clip(text: str, limit: int) -> str:
+    """Shorten to at most ``limit`` characters at a word boundary."""
+    text = squash(text)
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:-–—")
+    return cut + "…"
