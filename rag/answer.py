@@ -59,9 +59,9 @@ class Pipeline:
         """Yield text pieces as they are ready, then the final ``Answer``."""
         started = time.perf_counter()
         question = clean_question(question, self.settings.max_question_chars)
-        query = condense(question, history)
         if self.store.count() == 0:
             raise RagError(f"the index is empty; add documents to {self.settings.docs_dir} and run 'rag ingest'")
+        query = condense(question, history, self.store.bm25().people)
         t0 = time.perf_counter()
         retrieval = self.retriever.retrieve(query, top_k or self.settings.top_k)
         t1 = time.perf_counter()

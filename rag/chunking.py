@@ -37,12 +37,13 @@ def _lines(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _is_hard_wrapped(text: str, lines: list[tuple[int, int]]) -> bool:
+def _wrap_width(text: str, lines: list[tuple[int, int]]) -> int:
+    """The width text is hard-wrapped at, or 0 when lines are whole paragraphs."""
     lengths = [e - s for s, e in lines if text[s:e].strip()]
     if len(lengths) < 8:
-        return False
+        return 0
     p90 = quantiles(lengths, n=10)[-1]
-    return p90 <= 100
+    return int(p90) if p90 <= 100 else 0
 
 
 def _looks_like_heading(line: str) -> bool:
@@ -65,7 +66,8 @@ def _looks_like_heading(line: str) -> bool:
 def paragraphs(text: str) -> list[Paragraph]:
     """Paragraphs and headings of ``text`` with offsets, in order."""
     lines = _lines(text)
-    wrapped = _is_hard_wrapped(text, lines)
+    width = _wrap_width(text, lines)
+    wrapped = width > 0
     out: list[Paragraph] = []
     block: list[tuple[int, int]] = []
 
@@ -89,10 +91,11 @@ def paragraphs(text: str) -> list[Paragraph]:
         if block and (
             (_looks_like_heading(line) and previous.rstrip().endswith((".", ":", "?", "!")))
             or (_LIST_ITEM.match(line) and previous.rstrip().endswith((".", ":", ";")))
+            # A short title line directly above its text (a wrapped line is near full width).
             or (
-                _looks_like_heading(previous)
-                and len(block) == 1
-                and _looks_like_heading(text[block[0][0] : block[0][1]])
+                len(block) == 1
+                and _looks_like_heading(previous)
+                and len(previous.strip()) < 0.6 * width
                 and not previous.rstrip().endswith(".")
             )
         ):
@@ -123,6 +126,7 @@ def chunk_document(doc: Document, max_chars: int = MAX_CHUNK_CHARS) -> list[Chun
     chunks: list[Chunk] = []
     heading = ""
     pending: list[tuple[int, int]] = []  # sentence spans waiting to form a chunk
+    heading_spans: list[tuple[int, int]] = []  # the headings among them
 
     def emit() -> None:
         if not pending:
@@ -131,11 +135,17 @@ def chunk_document(doc: Document, max_chars: int = MAX_CHUNK_CHARS) -> list[Chun
         rel = tuple((s - start, e - start) for s, e in pending)
         chunks.append(Chunk(doc.id, len(chunks), start, end, text[start:end], heading, rel))
         pending.clear()
+        heading_spans.clear()
 
     for para in paragraphs(text):
         if para.is_heading:
-            emit()
+            # The heading opens the next chunk: it is text too ("Version 2.0, January 2004").
+            # Headings in a row (title, subtitle, section) stay together.
+            if len(heading_spans) < len(pending):
+                emit()
             heading = para.heading_text
+            pending.append((para.start, para.end))
+            heading_spans.append((para.start, para.end))
             continue
         if para.heading_text:
             emit()

@@ -30,18 +30,25 @@ def is_follow_up(question: str) -> bool:
     return bool(re.search(rf"\b(?:{_PERSON_PRONOUNS}|{_THING_PRONOUNS}|there|then|those|these)\b", q, re.I))
 
 
-def _person(history: History) -> str:
-    """The person the conversation is about: the answer to a "who" question, else
-    the last named person in the previous question, else in the previous answer."""
+def _person(history: History, people: frozenset[str]) -> str:
+    """The person the conversation is about: the answer to a "who" question, else the
+    last person named in the previous question, else in the previous answer. Names
+    the documents treat as people (``people``: "Aliyev said") win over places."""
     question, answer = history[-1]
     asked = {w.lower() for w in re.findall(r"\w+", question)}
+
+    def is_person(name: str) -> bool:
+        return bool({w.lower() for w in re.findall(r"\w+", name)} & people)
+
     names_in_answer = [p for p in proper_nouns(answer) if not set(p.lower().split()) & asked]
     if analyse(question).answer_type == "person" and names_in_answer:
-        return max(names_in_answer, key=lambda p: (len(p.split()), -names_in_answer.index(p)))
+        return max(names_in_answer, key=lambda p: (len(p.split()) > 1, -names_in_answer.index(p)))
+    for names in (proper_nouns(question), proper_nouns(answer)):
+        people_named = [n for n in names if is_person(n)]
+        if people_named:
+            return people_named[-1] if names is not None else people_named[0]
     in_question = proper_nouns(question)
-    if in_question:
-        return in_question[-1]
-    return names_in_answer[0] if names_in_answer else ""
+    return in_question[-1] if in_question else (names_in_answer[0] if names_in_answer else "")
 
 
 def _topic(question: str) -> str:
@@ -54,8 +61,9 @@ def _topic(question: str) -> str:
     return names[-1] if names else ""
 
 
-def condense(question: str, history: History | None) -> str:
-    """A standalone version of ``question`` given ``history`` [(question, answer), ...]."""
+def condense(question: str, history: History | None, people: frozenset[str] = frozenset()) -> str:
+    """A standalone version of ``question`` given ``history`` [(question, answer), ...];
+    ``people`` are lower-cased words of the names the documents use for people."""
     if not history or not is_follow_up(question):
         return question
     previous_question = history[-1][0]
@@ -64,7 +72,7 @@ def condense(question: str, history: History | None) -> str:
         subject = (match.group(1) or match.group(2)).strip()
         return _substitute(previous_question, subject)
     rewritten = question
-    person = _person(history)
+    person = _person(history, people)
     if person:
         rewritten = re.sub(
             rf"\b({_PERSON_PRONOUNS})\b", lambda m: _possessive(person, m.group(1)), rewritten, flags=re.I

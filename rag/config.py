@@ -22,7 +22,7 @@ class Settings(BaseSettings):
     index_dir: Path = Path("index")
     chroma_url: str = ""
     collection: str = "articles"
-    top_k: int = Field(default=6, ge=1, le=50)
+    top_k: int = Field(default=8, ge=1, le=50)
     retrieval: Literal["hybrid", "dense", "bm25"] = "hybrid"
     llm: Literal["auto", "none", "openai"] = "auto"
     model: str = "gpt-4o-mini"

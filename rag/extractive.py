@@ -23,11 +23,20 @@ from .text import squash, terms, words
 from .types import Answer, Citation
 
 # Weights of the sentence score; see docs in the module string.
-W_DENSE, W_LEXICAL, W_CONTEXT, W_RANK = 0.50, 0.35, 0.15, 0.04
+W_DENSE, W_LEXICAL, W_CONTEXT, W_ENTITY, W_RANK = 0.50, 0.35, 0.15, 0.10, 0.04
 TYPE_PENALTY = 0.25
 # Below these, the best sentence is not about the question.
 MIN_SCORE = 0.36
-MIN_ENTITY_COVERAGE = 1.0
+# Headings and fragments ("2. Grant of Copyright License.") rarely answer anything.
+SHORT_SENTENCE_WORDS, SHORT_PENALTY = 5, 0.1
+PICK_MARGIN = 0.15
+CONTEXT_BLEND, NEIGHBOUR_WEIGHT = 0.3, 0.5
+COMPANION_MARGIN = 0.05
+MAX_ANSWER_WORDS = 60
+MIN_TOPIC_COVERAGE = 0.35
+TYPED_KINDS = frozenset({"number", "date", "person", "place", "speech"})
+COMMON_SHARE = 0.5
+TOPIC_DENSE = 0.55
 MAX_SENTENCES = 3
 _CONTINUATION = re.compile(r"^[\"“]?(?:but|however|and|yet|still|he|she|they|it|this|that|these|those|the two)\b", re.I)
 _PRONOUN = re.compile(r"\b(?:he|she|him|his|her|they|them|their)\b", re.I)
@@ -61,26 +70,15 @@ class Scored:
     entities_ok: bool
 
 
-def _matches(term: str, vocabulary: frozenset[str] | set[str]) -> bool:
-    if term in vocabulary:
-        return True
-    # "azerbaijan" ~ "azerbaijani", "russia" ~ "russian": one a prefix of the other.
-    if len(term) >= 5:
-        return any(
-            len(v) >= 5 and (v.startswith(term) or term.startswith(v)) and abs(len(v) - len(term)) <= 3
-            for v in vocabulary
-        )
-    return False
-
-
-def _coverage(question_terms: tuple[str, ...], found: frozenset[str] | set[str], bm25: Bm25Index) -> float:
+def _coverage(question_terms: tuple[str, ...], found: frozenset[str], bm25: Bm25Index) -> float:
     """Idf-weighted share of the question's terms found; terms the corpus never uses
     (paraphrases such as "call" for "marvel") cannot be found and do not count."""
-    question_terms = tuple(t for t in question_terms if bm25.knows(t))
-    if not question_terms:
-        return 0.0
-    total = sum(bm25.idf(t) for t in question_terms)
-    hit = sum(bm25.idf(t) for t in question_terms if _matches(t, found))
+    known = [t for t in question_terms if bm25.knows(t)]
+    # Words the corpus never uses still count in the total, at half weight: when most
+    # of a question is paraphrase, matching its few common words proves little.
+    unknown = len(question_terms) - len(known)
+    total = sum(bm25.idf(t) for t in known) + 0.5 * unknown * bm25.idf("")
+    hit = sum(bm25.idf(t) for t in known if not bm25.variants(t).isdisjoint(found))
     return hit / total if total else 0.0
 
 
@@ -89,7 +87,11 @@ def candidates(retrieval: Retrieval) -> list[Candidate]:
     for rank, passage in enumerate(retrieval.passages):
         chunk = passage.chunk
         vectors = chunk.sentence_vectors
-        dense = vectors @ retrieval.query_vector if vectors is not None else np.zeros(len(chunk.sentences))
+        dense = (
+            _contextual_similarity(vectors, retrieval.query_vector)
+            if vectors is not None
+            else np.zeros(len(chunk.sentences))
+        )
         previous = ""
         for i, (s, e) in enumerate(chunk.sentences):
             text = chunk.text[s:e]
@@ -100,6 +102,19 @@ def candidates(retrieval: Retrieval) -> list[Candidate]:
             out.append(Candidate(chunk, i, rank, text, found, float(dense[i])))
             previous = text
     return out
+
+
+def _contextual_similarity(vectors: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Similarity of each sentence to the query, blended with that of its neighbourhood:
+    an answer sentence often leaves its subject to the sentence before it."""
+    own = vectors @ query
+    if len(vectors) < 2 or CONTEXT_BLEND == 0:
+        return own
+    window = vectors.copy()
+    window[1:] += NEIGHBOUR_WEIGHT * vectors[:-1]
+    window[:-1] += NEIGHBOUR_WEIGHT * vectors[1:]
+    window /= np.linalg.norm(window, axis=1, keepdims=True)
+    return (1 - CONTEXT_BLEND) * own + CONTEXT_BLEND * (window @ query)
 
 
 @lru_cache(maxsize=16384)
@@ -113,12 +128,20 @@ def _terms_of(text: str) -> frozenset[str]:
 
 
 def _context_terms(c: Candidate) -> frozenset[str]:
-    """Terms of the sentence's surroundings: its chunk, heading and document title."""
-    return _terms_of(f"{c.chunk.title}\n{c.chunk.heading}\n{c.chunk.text}")
+    """Terms of the sentence's surroundings: its chunk, heading and document title,
+    plus the title's acronyms ("mpl" for "Mozilla Public License")."""
+    return _terms_of(f"{c.chunk.title}\n{c.chunk.heading}\n{c.chunk.text}") | _acronyms(c.chunk.title)
+
+
+@lru_cache(maxsize=4096)
+def _acronyms(title: str) -> frozenset[str]:
+    initials = "".join(w[0] for w in re.findall(r"[A-Z][\w-]*", title)).lower()
+    return frozenset(initials[:n] for n in range(2, len(initials) + 1))
 
 
 def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Scored]:
     question_words = {w.lower() for w in words(info.text)}
+    strict_focus = info.focus == "@time" or (bool(info.focus) and bm25.knows(info.focus))
     context_cache: dict[str, frozenset[str]] = {}
     out = []
     for c in pool:
@@ -127,25 +150,40 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
             context = context_cache[c.chunk.id] = _context_terms(c)
         coverage = _coverage(info.terms, c.terms, bm25)
         context_coverage = _coverage(info.terms, context, bm25)
-        typed = has_type(c.text, info.answer_type, question_words)
+        typed = has_type(c.text, info.answer_type, question_words, info.focus, strict_focus, bm25.people)
         if typed and info.speaker:
             # The speaker must be in the sentence or just before it ("..., he said").
             previous = (
                 c.chunk.text[c.chunk.sentences[c.index - 1][0] : c.chunk.sentences[c.index][0]] if c.index else ""
             )
             near = c.terms | frozenset(terms(previous))
-            typed = all(_matches(t, near) for t in info.speaker)
-        entities_ok = all(any(_matches(t, context) for t in entity) for entity in info.entities)
+            typed = any(not bm25.variants(t).isdisjoint(near) for t in info.speaker)
+        if typed and info.answer_type in TYPED_KINDS:
+            # The number, date, name or statement must be about what was asked: the
+            # sentence itself (not only its neighbours) names the question's topic.
+            topic = tuple(t for t in info.terms if t not in info.speaker)
+            typed = not topic or c.dense >= TOPIC_DENSE or _coverage(topic, c.terms, bm25) >= MIN_TOPIC_COVERAGE
+        present = [_mentions(entity, context, bm25) for entity in info.entities]
+        entity_coverage = sum(present) / len(present) if present else 1.0
         value = (
             W_DENSE * c.dense
             + W_LEXICAL * coverage
             + W_CONTEXT * context_coverage
+            + W_ENTITY * entity_coverage
             + W_RANK / (1 + c.rank)
             - (0 if typed else TYPE_PENALTY)
+            - (SHORT_PENALTY if len(c.text.split()) < SHORT_SENTENCE_WORDS else 0)
         )
-        out.append(Scored(c, value, coverage, typed, entities_ok))
+        out.append(Scored(c, value, coverage, typed, entity_coverage > 0))
     out.sort(key=lambda s: -s.score)
     return out
+
+
+def _mentions(entity: tuple[str, ...], found: frozenset[str], bm25: Bm25Index) -> bool:
+    """Whether ``found`` names the entity by one of its distinctive words: "Apache" for
+    "Apache License" in a corpus of licences, either word of "Polad Bulbuloglu"."""
+    distinctive = [t for t in entity if bm25.df.get(t, 0) <= COMMON_SHARE * bm25.n_docs] or list(entity)
+    return any(not bm25.variants(t).isdisjoint(found) for t in distinctive)
 
 
 def unknown_terms(info: QuestionInfo, bm25: Bm25Index) -> list[str]:
@@ -154,8 +192,13 @@ def unknown_terms(info: QuestionInfo, bm25: Bm25Index) -> list[str]:
 
 
 def _pick(info: QuestionInfo, ranked: list[Scored]) -> Scored | None:
+    """The best sentence that holds the kind of answer asked for, unless it ranks far
+    below the best sentence overall (then the passages are about something else)."""
+    if not ranked:
+        return None
+    floor = max(MIN_SCORE, ranked[0].score - PICK_MARGIN)
     for s in ranked:
-        if s.score < MIN_SCORE:
+        if s.score < floor:
             return None
         if s.typed and s.entities_ok:
             return s
@@ -198,9 +241,11 @@ def answer_extractive(question: str, retrieval: Retrieval, bm25: Bm25Index) -> A
 
 
 def _companions(best: Scored, ranked: list[Scored], chosen: list[Scored]) -> list[Scored]:
-    """A second sentence when it continues the best one or is nearly as good."""
+    """A second sentence when it continues the best one ("But ...", a quotation
+    whose speaker the best one names) or is nearly as good an answer."""
     taken = {(s.candidate.chunk.id, s.candidate.index) for s in chosen}
-    for s in ranked[1:4]:
+    words_so_far = sum(len(s.candidate.text.split()) for s in chosen)
+    for s in ranked[1:]:
         c = s.candidate
         if (c.chunk.id, c.index) in taken or s.score < MIN_SCORE:
             continue
@@ -210,7 +255,16 @@ def _companions(best: Scored, ranked: list[Scored], chosen: list[Scored]) -> lis
             or (c.text[:1] in '"“' and s.typed and s.score >= 0.6 * best.score)
         ):
             return [s]
-        if s.typed and s.entities_ok and s.score >= 0.95 * best.score:
+    for s in ranked[1:3]:
+        c = s.candidate
+        fits = words_so_far + len(c.text.split()) <= MAX_ANSWER_WORDS
+        if (
+            (c.chunk.id, c.index) not in taken
+            and fits
+            and s.typed
+            and s.entities_ok
+            and s.score >= best.score - COMPANION_MARGIN
+        ):
             return [s]
     return []
 

@@ -30,7 +30,7 @@ from .store import Store, encode_vectors
 from .types import Chunk, Document
 
 # Bump when loading or chunking changes, so existing documents are re-chunked.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 HEADING_WEIGHT = 0.5
 EMBED_BATCH_SENTENCES = 2048
 MAX_FILE_BYTES = 50 * 1024 * 1024

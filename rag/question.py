@@ -29,10 +29,10 @@ _DATE = re.compile(
     re.I,
 )
 _NUMBER_WORDS = (
-    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
     "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
     "hundred hundreds thousand thousands million millions billion billions trillion dozen dozens "
-    "half double twice once first second third fourth fifth sixth seventh eighth ninth tenth percent"
+    "half double twice percent"
 )
 _NUMBER = re.compile(r"\d|\b(?:{})\b".format("|".join(_NUMBER_WORDS.split())), re.I)
 _SPEECH = re.compile(
@@ -56,7 +56,8 @@ _NUMBER_QUESTION = re.compile(
     re.I,
 )
 _DATE_QUESTION = re.compile(
-    r"^\s*when\b|\b(?:what|which) (?:year|date|month|day|time|decade|century)\b|\bsince when\b|"
+    r"^\s*when\s+(?:did|do|does|is|was|were|will|would|has|have|had|can|could|should|are)\b|"
+    r"\b(?:what|which) (?:year|date|month|day|time|decade|century)\b|\bsince when\b|"
     r"\bin what (?:year|month)\b|\bon what (?:date|day)\b",
     re.I,
 )
@@ -75,15 +76,45 @@ class QuestionInfo:
     entities: tuple[tuple[str, ...], ...]
     answer_type: str  # number | date | person | place | speech | reason | yesno | other
     speaker: tuple[str, ...] = ()  # stemmed words naming who is asked to have said something
+    focus: str = ""  # stemmed noun a number must quantify ("how many *agreements*")
 
 
 def proper_nouns(text: str) -> list[str]:
-    """Capitalised word sequences that are not ordinary sentence-initial words."""
+    """Capitalised word sequences, without ordinary words that are capitalised only
+    because they start a sentence ("Besides", "Apart")."""
     found = []
     for match in re.finditer(r"[A-Z][\w’'\-]*(?:\s+(?:of\s+|the\s+)?[A-Z][\w’'\-]*)*", text):
         phrase_words = [w for w in match.group().split() if w.lower() not in _FUNCTION_CAPS]
+        before = text[: match.start()].rstrip(" \"“‘'(")
+        sentence_initial = not before or before[-1] in ".!?:;\n"
+        if sentence_initial and len(phrase_words) == 1 and match.group() == phrase_words[0]:
+            continue
         if phrase_words:
             found.append(" ".join(phrase_words))
+    return found
+
+
+_NAME = r"((?:[A-Z][\w’'-]+\s+){0,2}[A-Z][\w’'-]+)"
+_PERSON_PATTERNS = (
+    re.compile(
+        r"\b(?:President|Premier|Minister|[Aa]mbassador|[Aa]dviser|[Aa]dvisor|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|"
+        r"[Ss]pokes(?:man|woman|person)|[Cc]ounterpart|Senator|Governor|King|Queen|Chancellor|Secretary|"
+        r"[Ll]eader|[Oo]fficial|[Cc]hairman|CEO),?\s+" + _NAME
+    ),
+    re.compile(_NAME + r",?\s+(?:said|says|added|told|noted|stated|announced|replied|insisted|argued|warned|wrote)\b"),
+    re.compile(r"\b(?:said|says|added)\s+" + _NAME),
+)
+
+
+def person_names(text: str) -> set[str]:
+    """Lower-cased words of names the text treats as people (titles, "X said")."""
+    found: set[str] = set()
+    for pattern in _PERSON_PATTERNS:
+        for match in pattern.finditer(text):
+            for word in match.group(1).split():
+                word = re.sub(r"['’]s$", "", word).lower()
+                if word not in _FUNCTION_CAPS:
+                    found.add(word)
     return found
 
 
@@ -93,6 +124,8 @@ def answer_type(question: str) -> str:
         return "number"
     if _DATE_QUESTION.search(q):
         return "date"
+    if re.search(r"\b(?:what(?:'s|’s| is| was)|give|name) (?:the |its |their )?names?\b|^\s*name\b", q):
+        return "person"
     if re.match(r"^\s*(?:who|whom|whose)\b", q) or re.search(
         r"\b(?:which|what) (?:person|official|leader|president|minister|ambassador|adviser|advisor)\b", q
     ):
@@ -124,6 +157,7 @@ def analyse(question: str) -> QuestionInfo:
         if match:
             speaker = tuple(terms(match.group(1)))
     return QuestionInfo(
+        focus=_focus(question) if kind == "number" else "",
         text=question,
         terms=tuple(dict.fromkeys(terms(question))),
         entities=tuple(dict.fromkeys(e for e in entity_terms if e)),
@@ -132,27 +166,79 @@ def analyse(question: str) -> QuestionInfo:
     )
 
 
+_AUX = r"(?:were|was|are|is|did|do|does|had|have|has|will|would|could|can|should|in|of|per|on|at|for|from|to|by)"
+_TIME_UNITS = "year month week day hour minut decad centuri"
+
+
+def _focus(question: str) -> str:
+    """The stemmed noun counted by "how many X", "how long" or "what is the X of"."""
+    q = question.lower()
+    if re.search(r"\bhow (?:long|old)\b", q):
+        return "@time"
+    match = re.search(rf"\bhow many ((?:[\w’'-]+\s+){{0,3}}?[\w’'-]+?)(?=\s+{_AUX}\b|\s*[?,]|$)", q)
+    if not match:
+        match = re.search(r"\b(?:number|amount|count) of ([\w’'-]+)", q)
+    if not match:
+        return ""
+    focus = stem(match.group(1).split()[-1])
+    return "@time" if focus in _TIME_UNITS.split() else focus
+
+
 def split_question(question: str) -> list[str]:
     """Split "Who hosted X and when did Y?" into its parts; one part otherwise."""
     parts = [p.strip(" ,;") for p in _SPLIT.split(question) if p and p.strip(" ,;?")]
     return parts if len(parts) > 1 else [question]
 
 
-def has_type(sentence: str, kind: str, question_words: set[str]) -> bool:
-    """Whether ``sentence`` holds an answer of the ``kind`` the question asks for."""
+def has_type(
+    sentence: str,
+    kind: str,
+    question_words: set[str],
+    focus: str = "",
+    strict: bool = True,
+    people: frozenset[str] = frozenset(),
+) -> bool:
+    """Whether ``sentence`` holds an answer of the ``kind`` the question asks for.
+
+    For a count ("how many agreements") the number must stand next to the counted
+    thing. Only when the documents never use the question's word for it
+    (``strict=False``: "people" for "Armenians") may any number do.
+    """
     if kind == "number":
-        return any(
-            m.group().lower() not in question_words
+        numbers = [
+            m
             for m in _NUMBER.finditer(sentence)
-            if not _is_year_only(sentence, m.start())
-        )
+            if m.group().lower() not in question_words and not _is_year_only(sentence, m.start())
+        ]
+        if not numbers or not focus:
+            return bool(numbers)
+        tokens = [(m.start(), stem(m.group().lower())) for m in re.finditer(r"[\w’'-]+", sentence)]
+        units = set(_TIME_UNITS.split()) if focus == "@time" else {focus}
+        mentions = [pos for pos, tok in tokens if tok in units or tok.rstrip("s") in units]
+        if not mentions:
+            return not strict and focus != "@time"
+        return any(0 <= _distance(tokens, n.start(), pos) <= 3 for n in numbers for pos in mentions)
     if kind == "date":
         return any(m.group().lower() not in question_words for m in _DATE.finditer(sentence))
     if kind in ("person", "place"):
-        return any(set(w.lower() for w in p.split()) - question_words for p in proper_nouns(sentence))
+        # A name the question does not hold already: "Vladimir Putin" is not new when
+        # "Putin" is asked about, "Mozilla Foundation" is when "Mozilla" is.
+        for phrase in proper_nouns(sentence):
+            phrase_words = {w.lower() for w in phrase.split()}
+            if phrase_words - question_words and not phrase_words & question_words & people:
+                return True
+        return False
     if kind == "speech":
         return bool(_SPEECH.search(sentence))
     return True
+
+
+def _distance(tokens: list[tuple[int, str]], start: int, end: int) -> int:
+    """How many tokens lie from the one at ``start`` to the one at ``end`` (negative if before)."""
+    positions = [pos for pos, _ in tokens]
+    import bisect
+
+    return bisect.bisect_left(positions, end) - bisect.bisect_left(positions, start)
 
 
 def _is_year_only(sentence: str, pos: int) -> bool:

@@ -53,9 +53,15 @@ class HybridRetriever:
         lexical = bm25.search(terms(query), candidates) if self.mode != "dense" else []
         dense_ids = [cid for cid, _ in dense]
         bm25_ids = [cid for cid, _ in lexical]
-        fused = reciprocal_rank_fusion([ids for ids in (dense_ids, bm25_ids) if ids])
+        chunks = self.store.get_chunks(list(dict.fromkeys(dense_ids + bm25_ids)))
+        # A long chunk's vector averages its sentences; its best sentence tells more.
+        best_sentence = {
+            cid: float((c.sentence_vectors @ vector).max()) if c.sentence_vectors is not None else 0.0
+            for cid, c in chunks.items()
+        }
+        sentence_ids = sorted(best_sentence, key=lambda cid: -best_sentence[cid]) if self.mode != "bm25" else []
+        fused = reciprocal_rank_fusion([ids for ids in (dense_ids, bm25_ids, sentence_ids) if ids])
         best = sorted(fused, key=lambda cid: -fused[cid])[:top_k]
-        chunks = self.store.get_chunks(best)
         dense_rank = {cid: i for i, cid in enumerate(dense_ids)}
         bm25_rank = {cid: i for i, cid in enumerate(bm25_ids)}
         passages = tuple(

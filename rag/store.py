@@ -26,6 +26,7 @@ import numpy as np
 from .config import Settings
 from .embeddings import DIMENSION, EMBEDDER_ID
 from .errors import IndexProblem
+from .question import person_names
 from .text import terms
 
 log = logging.getLogger(__name__)
@@ -111,21 +112,28 @@ class Bm25Index:
             self._bm25.index([t or ["\x00"] for t in tokens], show_progress=False)
 
         self._vocabulary = sorted(self.df)
+        self._variants: dict[str, frozenset[str]] = {}
+        self.people: frozenset[str] = frozenset(set().union(*(person_names(t) for t in texts)))
+
+    def variants(self, term: str) -> frozenset[str]:
+        """``term`` and the corpus terms that are close variants of it: one a prefix of
+        the other, at most 3 letters apart ("azerbaijan" ~ "azerbaijani")."""
+        found = self._variants.get(term)
+        if found is None:
+            found = {term}
+            if len(term) >= 5:
+                i = bisect.bisect_left(self._vocabulary, term)
+                while i < len(self._vocabulary) and self._vocabulary[i].startswith(term):
+                    if len(self._vocabulary[i]) - len(term) <= 3:
+                        found.add(self._vocabulary[i])
+                    i += 1
+                found.update(term[:k] for k in range(max(5, len(term) - 3), len(term)) if term[:k] in self.df)
+            found = self._variants[term] = frozenset(found)
+        return found
 
     def knows(self, term: str) -> bool:
-        """Whether the corpus has ``term`` or a close variant ("russia"/"russian")."""
-        if term in self.df:
-            return True
-        if len(term) < 5:
-            return False
-        i = bisect.bisect_left(self._vocabulary, term)
-        if (
-            i < len(self._vocabulary)
-            and self._vocabulary[i].startswith(term)
-            and len(self._vocabulary[i]) - len(term) <= 3
-        ):
-            return True
-        return any(term[:k] in self.df for k in range(max(5, len(term) - 3), len(term)))
+        """Whether the corpus has ``term`` or a close variant of it."""
+        return any(v in self.df for v in self.variants(term))
 
     def idf(self, term: str) -> float:
         return float(np.log(1 + (self.n_docs + 1) / (self.df.get(term, 0) + 0.5)))

@@ -101,6 +101,9 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> Iterato
         # A lower-case continuation ("... 3 p.m. local time") is the same sentence.
         if after < end and text[after].islower():
             continue
+        # A quotation of several sentences stays whole with its attribution.
+        if _inside_quotation(text, pos, cut) and cut - pos < MAX_QUOTED_SENTENCE:
+            continue
         span = _trim(text, pos, cut)
         if span:
             yield span
@@ -108,6 +111,15 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> Iterato
     span = _trim(text, pos, end)
     if span:
         yield span
+
+
+MAX_QUOTED_SENTENCE = 600
+
+
+def _inside_quotation(text: str, start: int, end: int) -> bool:
+    segment = text[start:end]
+    opened = segment.count("“") - segment.count("”")
+    return opened > 0 or (opened == 0 and segment.count('"') % 2 == 1)
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
