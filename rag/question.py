@@ -168,6 +168,11 @@ def analyse(question: str) -> QuestionInfo:
 
 _AUX = r"(?:were|was|are|is|did|do|does|had|have|has|will|would|could|can|should|in|of|per|on|at|for|from|to|by)"
 _TIME_UNITS = "year month week day hour minut decad centuri"
+_MONEY = re.compile(
+    r"[$€£¥₽]\s?\d|\d[\d,.]*\s*(?:dollars?|euros?|rubles?|roubles?|manats?|pounds?|yen|yuan|usd|eur|rub)\b|"
+    r"\b(?:billion|million|thousand)\s+(?:dollars?|euros?|rubles?|roubles?|manats?|pounds?)\b",
+    re.I,
+)
 
 
 def _focus(question: str) -> str:
@@ -175,13 +180,19 @@ def _focus(question: str) -> str:
     q = question.lower()
     if re.search(r"\bhow (?:long|old)\b", q):
         return "@time"
+    if re.search(r"\bhow much\b", q) and re.search(
+        r"\b(?:cost|costs|pay|paid|spend|spent|worth|price|charge|fee|fees|money|dollars?|euros?|budget|invest\w*)\b", q
+    ):
+        return "@money"
     match = re.search(rf"\bhow many ((?:[\w’'-]+\s+){{0,3}}?[\w’'-]+?)(?=\s+{_AUX}\b|\s*[?,]|$)", q)
     if not match:
         match = re.search(r"\b(?:number|amount|count) of ([\w’'-]+)", q)
     if not match:
         return ""
-    focus = stem(match.group(1).split()[-1])
-    return "@time" if focus in _TIME_UNITS.split() else focus
+    # The counted noun is usually the first plural ("how many ethnic *Armenians* fled").
+    candidates = match.group(1).split()
+    plural = [w for w in candidates if w.endswith("s") and not w.endswith("ss")]
+    return stem((plural or candidates)[0])
 
 
 def split_question(question: str) -> list[str]:
@@ -212,6 +223,8 @@ def has_type(
         ]
         if not numbers or not focus:
             return bool(numbers)
+        if focus == "@money":
+            return bool(_MONEY.search(sentence))
         tokens = [(m.start(), stem(m.group().lower())) for m in re.finditer(r"[\w’'-]+", sentence)]
         units = set(_TIME_UNITS.split()) if focus == "@time" else {focus}
         mentions = [pos for pos, tok in tokens if tok in units or tok.rstrip("s") in units]

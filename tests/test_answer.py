@@ -1,0 +1,85 @@
+"""Answering from Python: retrieval, exact citations, abstention, follow-ups, bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answer import Pipeline
+from rag.errors import QuestionError
+from rag.loaders import load_text
+from rag.types import Answer
+
+
+def assert_citations_are_exact(pipeline: Pipeline, answer: Answer) -> None:
+    for n, citation in enumerate(answer.citations, start=1):
+        text = load_text(pipeline.settings.docs_dir / citation.source)[0]
+        assert text[citation.start : citation.end] == citation.quote
+        assert citation.n == n and f"[{n}]" in answer.text
+
+
+def test_retrieval_puts_the_passage_with_the_answer_first(seed_pipeline: Pipeline) -> None:
+    retrieval = seed_pipeline.retriever.retrieve("Who is Azerbaijan's ambassador to Moscow?", 5)
+    assert "Polad Bulbuloglu" in retrieval.passages[0].chunk.text
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Who is Azerbaijan's ambassador to Moscow?", "Polad Bulbuloglu"),
+        ("What did Aliyev say about trade?", "$4 billion"),
+        ("How many ethnic Armenians fled Karabakh?", "100,000"),
+        ("What will the two countries start producing jointly?", "oil tankers"),
+    ],
+)
+def test_answers_quote_the_sentence_that_holds_the_fact(seed_pipeline: Pipeline, question: str, expected: str) -> None:
+    answer = seed_pipeline.answer(question)
+    assert not answer.abstained
+    assert expected in answer.citations[0].quote
+    assert_citations_are_exact(seed_pipeline, answer)
+    assert len(answer.citations) <= 3
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What did Putin say about China?",
+        "How many agreements did Russia and Azerbaijan sign?",
+        "What did the leaders agree about trade turnover in 2030?",
+    ],
+)
+def test_abstains_when_the_articles_do_not_say(seed_pipeline: Pipeline, question: str) -> None:
+    answer = seed_pipeline.answer(question)
+    assert answer.abstained
+    assert answer.text.startswith("The documents do not say")
+    assert not answer.citations
+
+
+def test_a_follow_up_resolves_he_against_the_previous_answer(seed_pipeline: Pipeline) -> None:
+    first = seed_pipeline.answer("Who is Azerbaijan's ambassador to Moscow?")
+    follow_up = seed_pipeline.answer("What did he say about the consulate?", history=[(first.query, first.text)])
+    assert "Bulbuloglu" in follow_up.query
+    assert "consulates is limited" in follow_up.text or "discussion stage" in follow_up.text
+    assert_citations_are_exact(seed_pipeline, follow_up)
+
+
+def test_what_about_x_reuses_the_previous_question(seed_pipeline: Pipeline) -> None:
+    first = seed_pipeline.answer("What did Aliyev say about trade?")
+    follow_up = seed_pipeline.answer("What about Putin?", history=[("What did Aliyev say about trade?", first.text)])
+    assert follow_up.query == "What did Putin say about trade?"
+    assert "potential" in follow_up.text
+
+
+@pytest.mark.parametrize(("question", "message"), [("", "empty"), ("   \n\t", "empty"), ("x" * 20_000, "20,000")])
+def test_unusable_questions_get_one_clear_message(seed_pipeline: Pipeline, question: str, message: str) -> None:
+    with pytest.raises(QuestionError, match=message):
+        seed_pipeline.answer(question)
+
+
+def test_answer_is_frozen_and_reads_well(seed_pipeline: Pipeline) -> None:
+    answer = seed_pipeline.answer("Who hosted the informal dinner for Putin?")
+    with pytest.raises(AttributeError):
+        answer.text = "changed"  # type: ignore[misc]
+    printed = str(answer)
+    assert "Sources:" in printed and "[1]" in printed
+    assert set(answer.timings_ms) >= {"retrieve", "generate", "total"}
+    assert answer.mode == "extractive"

@@ -1,0 +1,120 @@
+"""Loading and chunking: every chunk and sentence is an exact span of the loaded text."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rag.chunking import chunk_document
+from rag.errors import DocumentError
+from rag.loaders import decode, load_document
+from rag.text import sentence_spans
+from rag.types import Document
+
+from conftest import DATA, SEEDS
+
+CORPUS = sorted(SEEDS.glob("*.txt")) + sorted((DATA / "licenses").glob("*.txt"))
+
+
+def assert_exact_spans(doc: Document) -> None:
+    chunks = chunk_document(doc)
+    assert chunks, "a non-empty document has chunks"
+    for chunk in chunks:
+        assert doc.text[chunk.start : chunk.end] == chunk.text
+        for start, end in chunk.sentences:
+            assert 0 <= start < end <= len(chunk.text)
+            assert chunk.text[start:end].strip() == chunk.text[start:end]
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=lambda p: p.name)
+def test_chunk_and_sentence_offsets_round_trip_on_real_documents(path: Path) -> None:
+    assert_exact_spans(load_document(path, path.name))
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=3000))
+@settings(max_examples=300, deadline=None)
+def test_chunk_offsets_round_trip_on_any_text(text: str) -> None:
+    if text.strip():
+        assert_exact_spans(Document("x.txt", "x", text))
+
+
+@given(
+    st.lists(
+        st.sampled_from(["Mr. Smith", "went", "home.", "\n", "U.S.", '"Yes," he said.', "3.5", "A", "b?", " "]),
+        max_size=60,
+    )
+)
+def test_sentences_never_overlap_and_stay_in_bounds(parts: list[str]) -> None:
+    text = " ".join(parts)
+    previous_end = 0
+    for start, end in sentence_spans(text):
+        assert previous_end <= start < end <= len(text)
+        previous_end = end
+
+
+def test_sentences_keep_abbreviations_initials_and_quotations_whole() -> None:
+    text = 'Mr. Smith met J. R. Jones in the U.S. capital. He said: "We agree. It is done." Then he left.'
+    assert [text[s:e] for s, e in sentence_spans(text)] == [
+        "Mr. Smith met J. R. Jones in the U.S. capital.",
+        'He said: "We agree. It is done."',
+        "Then he left.",
+    ]
+
+
+def test_long_first_line_gives_a_short_title_not_a_paragraph() -> None:
+    for path in sorted(SEEDS.glob("*.txt")):
+        doc = load_document(path, path.name)
+        assert 10 <= len(doc.title) <= 80
+        assert doc.text.startswith(doc.title.rstrip("…"))
+
+
+def test_headings_become_chunk_context_in_articles_and_hard_wrapped_text() -> None:
+    seed = load_document(SEEDS / "000_6caf851ee1c755f2.txt", "000")
+    assert "A Strategic Partnership in Moscow-Baku Relations" in {c.heading for c in chunk_document(seed)}
+    apache = load_document(DATA / "licenses" / "apache-2.0.txt", "apache")
+    headings = {c.heading for c in chunk_document(apache)}
+    assert {"1. Definitions.", "2. Grant of Copyright License", "3. Grant of Patent License"} <= headings
+
+
+def test_markdown_and_html_titles_come_from_their_headings(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text("# Quarterly report\n\nSales rose by 4 percent.\n")
+    (tmp_path / "b.html").write_text(
+        "<html><head><title>Page title</title><style>p{color:red}</style></head>"
+        "<body><h1>Heading</h1><script>alert(1)</script><p>Visible text.</p></body></html>"
+    )
+    assert load_document(tmp_path / "a.md", "a.md").title == "Quarterly report"
+    html = load_document(tmp_path / "b.html", "b.html")
+    assert html.title == "Page title"
+    assert "Visible text." in html.text
+    assert "alert" not in html.text and "color" not in html.text
+
+
+def test_pdf_text_is_extracted(tmp_path: Path) -> None:
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure()
+    fig.text(0.1, 0.5, "The harbour opened in 1887.")
+    fig.savefig(tmp_path / "doc.pdf")
+    plt.close(fig)
+    doc = load_document(tmp_path / "doc.pdf", "doc.pdf")
+    assert "harbour opened in 1887" in " ".join(doc.text.split())
+
+
+def test_encodings_are_decoded_and_binary_is_refused() -> None:
+    assert decode("café".encode("latin-1")) == "café"
+    assert decode(codecs.BOM_UTF16_LE + "naïve".encode("utf-16-le")) == "naïve"
+    assert decode(b"one\r\ntwo\rthree") == "one\ntwo\nthree"
+    with pytest.raises(DocumentError, match="binary"):
+        decode(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+
+
+def test_empty_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "empty.txt").write_text("  \n")
+    with pytest.raises(DocumentError, match="empty"):
+        load_document(tmp_path / "empty.txt", "empty.txt")

@@ -1,0 +1,95 @@
+"""Incremental ingestion into a real Chroma index, and refusal of a foreign index."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+import pytest
+
+from rag.config import Settings
+from rag.errors import IndexProblem, RagError
+from rag.ingest import ingest
+from rag.store import Store
+
+from conftest import make_settings
+
+
+def test_first_ingestion_adds_every_document(fresh_settings: Settings) -> None:
+    report = ingest(fresh_settings)
+    assert len(report.added) == 2 and report.chunks > 10
+    store = Store(fresh_settings)
+    assert [d.id for d in store.documents()] == sorted(p.name for p in fresh_settings.docs_dir.glob("*.txt"))
+    assert store.count() == report.chunks == sum(d.chunks for d in store.documents())
+
+
+def test_unchanged_files_are_skipped_changed_replaced_deleted_removed(fresh_settings: Settings) -> None:
+    ingest(fresh_settings)
+    again = ingest(fresh_settings)
+    assert len(again.unchanged) == 2 and again.chunks == 0
+
+    first, second = sorted(fresh_settings.docs_dir.glob("*.txt"))
+    first.write_text(first.read_text() + "\nThe delegation also visited the Caspian port of Alat.\n")
+    second.unlink()
+    report = ingest(fresh_settings)
+    assert report.updated == (first.name,)
+    assert report.removed == (second.name,)
+    store = Store(fresh_settings)
+    assert [d.id for d in store.documents()] == [first.name]
+    assert store.count() == store.documents()[0].chunks
+    texts = store.collection.get(include=["documents"])["documents"]
+    assert any("port of Alat" in t for t in texts)
+
+
+def test_unreadable_files_are_skipped_with_a_reason_and_the_rest_ingested(fresh_settings: Settings) -> None:
+    docs = fresh_settings.docs_dir
+    (docs / "photo.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 10)
+    (docs / "empty.md").write_text("")
+    (docs / "table.xlsx").write_bytes(b"PK\x03\x04")
+    report = ingest(fresh_settings)
+    reasons = dict(report.skipped)
+    assert "binary" in reasons["photo.txt"]
+    assert "empty" in reasons["empty.md"]
+    assert "unsupported" in reasons["table.xlsx"]
+    assert len(report.added) == 2
+    assert "skipped photo.txt" in str(report)
+
+
+def test_missing_or_empty_documents_folder_is_one_clear_error_and_keeps_the_index(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    ingest(settings)
+    before = Store(settings).count()
+    shutil.rmtree(settings.docs_dir)
+    with pytest.raises(RagError, match="does not exist"):
+        ingest(settings)
+    settings.docs_dir.mkdir()
+    with pytest.raises(RagError, match="no documents"):
+        ingest(settings)
+    assert Store(settings).count() == before
+
+
+def test_rebuild_starts_from_scratch(fresh_settings: Settings) -> None:
+    ingest(fresh_settings)
+    report = ingest(fresh_settings, rebuild=True)
+    assert len(report.added) == 2 and not report.unchanged
+
+
+def test_an_index_built_with_another_embedder_is_refused_with_the_fix(fresh_settings: Settings) -> None:
+    path = fresh_settings.index_dir / "chroma"
+    path.mkdir(parents=True)
+    client = chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
+    client.create_collection(fresh_settings.collection, metadata={"embedder": "text-embedding-3-small", "dim": 1536})
+    del client
+    with pytest.raises(IndexProblem, match=r"text-embedding-3-small.*rag ingest --rebuild"):
+        Store(fresh_settings)
+
+
+def test_ingesting_single_files_leaves_the_others(fresh_settings: Settings) -> None:
+    ingest(fresh_settings)
+    extra = fresh_settings.docs_dir / "note.md"
+    extra.write_text("# Note\n\nThe summit ended with a joint press conference.\n")
+    report = ingest(fresh_settings, [extra])
+    assert report.added == ("note.md",) and not report.removed
+    assert len(Store(fresh_settings).documents()) == 3
