@@ -8,6 +8,7 @@
 from .answer import answer, stream_answer
 from .config import Settings
 from .errors import RagError
+from .evaluate import evaluate
 from .types import Answer, Citation
 
-__all__ = ["Answer", "Citation", "RagError", "Settings", "answer", "stream_answer"]
+__all__ = ["Answer", "Citation", "RagError", "Settings", "answer", "evaluate", "stream_answer"]

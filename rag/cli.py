@@ -54,9 +54,32 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from .answer import get_pipeline
 
     pipeline = get_pipeline(_settings(args))
-    answer = pipeline.answer(args.question)
-    _print_answer(answer, args.json)
+    if args.json:
+        _print_answer(pipeline.answer(args.question), as_json=True)
+    else:
+        _stream_print(pipeline, args.question)
     return 0
+
+
+def _stream_print(pipeline: Any, question: str, history: list[tuple[str, str]] | None = None) -> Any:
+    """Print the answer as it streams, then its notice and sources; return the final ``Answer``."""
+    from .types import Answer
+
+    shown = ""
+    final = None
+    for piece in pipeline.stream_answer(question, history=history):
+        if isinstance(piece, Answer):
+            final = piece
+        else:
+            print(piece, end="", flush=True)
+            shown += piece
+    assert final is not None
+    full = str(final)
+    if shown.endswith(final.text):
+        print(full[len(final.text) :])  # the notice and sources
+    else:  # cannot happen with the pipeline's stream, but never hide the final answer
+        print("\n" + full)
+    return final
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
@@ -81,13 +104,12 @@ def cmd_chat(args: argparse.Namespace) -> int:
         if not question:
             continue
         try:
-            answer = pipeline.answer(question, history=history)
+            answer = _stream_print(pipeline, question, history)
         except RagError as exc:
             print(f"error: {exc}")
             continue
         if answer.query != question:
             print(f"(searched for: {answer.query})")
-        print(answer)
         history.append((question, answer.text))
 
 
@@ -95,6 +117,29 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .web import serve
 
     serve(_settings(args))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .compare import compare, parse_variants
+    from .evaluate import evaluate
+    from .report import render_text, write_report
+
+    settings = _settings(args)
+    judge = False if args.no_judge else None  # None: judge when an LLM is configured
+    if args.compare:
+        results = compare(args.qa_file, parse_variants(args.compare), settings, progress=not args.quiet, judge=judge)
+    else:
+        results = (evaluate(args.qa_file, settings, progress=not args.quiet, judge=judge),)
+    if args.json:
+        summary = results[0].summary if len(results) == 1 else {r.label: r.summary for r in results}
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+    else:
+        print(render_text(results))
+    if args.report:
+        _, html_path = write_report(results, args.report, source=args.qa_file)
+        # stdout stays pure JSON with --json
+        print(f"report: {html_path}", file=sys.stderr if args.json else sys.stdout)
     return 0
 
 
@@ -124,6 +169,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="the web chat (same as python ui.py)")
     p.add_argument("--llm", choices=["auto", "none", "openai"])
     p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("eval", help="measure answer quality on a Q&A set (see docs/evaluation.md)")
+    p.add_argument("qa_file", help="JSONL Q&A file (DESIGN.md format) or llama-index LabelledRagDataset JSON")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("--report", metavar="DIR", help="write report.md and report.html into DIR")
+    p.add_argument("--llm", choices=["auto", "none", "openai"], help="answerer (default: RAG_LLM or auto)")
+    p.add_argument("--top-k", type=int, help="passages to answer from")
+    p.add_argument(
+        "--compare",
+        metavar="A,B",
+        help="run under each setting and compare: extractive, openai, or key=value (top_k=3, retrieval=dense)",
+    )
+    p.add_argument("--no-judge", action="store_true", help="skip the LLM judge even when an LLM is configured")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_eval)
     return parser
 
 
