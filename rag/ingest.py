@@ -144,6 +144,9 @@ def ingest(
         if rebuild:
             store.reset()
         indexed = {d.id: d for d in store.documents()}
+        for doc_id in store.incomplete_documents():
+            # Left by an interrupted ingestion: drop the partial chunks; the file is redone below.
+            store.delete_document(doc_id)
         model = shared_model()
         seen: set[str] = set()
         added: list[str] = []

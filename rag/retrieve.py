@@ -51,7 +51,8 @@ class HybridRetriever:
         candidates = max(CANDIDATES, 3 * top_k)
         dense = self.store.dense_search(vector, candidates) if self.mode != "bm25" else []
         lexical = bm25.search(terms(query), candidates) if self.mode != "dense" else []
-        dense_ids = [cid for cid, _ in dense]
+        # Only completely indexed documents answer (see Store._build_bm25).
+        dense_ids = [cid for cid, _ in dense if cid.rsplit("::", 1)[0] in bm25.documents]
         bm25_ids = [cid for cid, _ in lexical]
         chunks = self.store.get_chunks(list(dict.fromkeys(dense_ids + bm25_ids)))
         # A long chunk's vector averages its sentences; its best sentence tells more.

@@ -97,10 +97,11 @@ def chunk_from_metadata(chunk_id: str, text: str, meta: dict[str, Any]) -> Store
 class Bm25Index:
     """BM25 (bm25s) over chunk texts with their headings, plus document frequencies."""
 
-    def __init__(self, ids: list[str], texts: list[str]) -> None:
+    def __init__(self, ids: list[str], texts: list[str], documents: frozenset[str] = frozenset()) -> None:
         import bm25s
 
         self.ids = ids
+        self.documents = documents  # the completely indexed documents
         tokens = [terms(t) for t in texts]
         self.df: dict[str, int] = {}
         for toks in tokens:
@@ -314,8 +315,19 @@ class Store:
 
     def _build_bm25(self) -> Bm25Index:
         rows = self.collection.get(include=["documents", "metadatas"])
+        metas = [m or {} for m in rows["metadatas"] or []]
+        # Chunks of a document whose commit record (chunk 0) is missing were cut short
+        # by a crash: they stay invisible until the next ingestion redoes the document.
+        complete = {str(m.get("source")) for m in metas if m.get("chunk") == 0}
         ids, texts = [], []
-        for cid, doc, meta in zip(rows["ids"], rows["documents"] or [], rows["metadatas"] or [], strict=False):
-            ids.append(cid)
-            texts.append(f"{(meta or {}).get('heading', '')}\n{doc or ''}")
-        return Bm25Index(ids, texts)
+        for cid, doc, meta in zip(rows["ids"], rows["documents"] or [], metas, strict=False):
+            if str(meta.get("source")) in complete:
+                ids.append(cid)
+                texts.append(f"{meta.get('heading', '')}\n{doc or ''}")
+        return Bm25Index(ids, texts, frozenset(complete))
+
+    def incomplete_documents(self) -> set[str]:
+        """Documents with chunks but no commit record: an ingestion was interrupted."""
+        metas = self.collection.get(include=["metadatas"])["metadatas"] or []
+        sources = {str((m or {}).get("source")) for m in metas}
+        return sources - {d.id for d in self.documents()}

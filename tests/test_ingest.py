@@ -93,3 +93,18 @@ def test_ingesting_single_files_leaves_the_others(fresh_settings: Settings) -> N
     report = ingest(fresh_settings, [extra])
     assert report.added == ("note.md",) and not report.removed
     assert len(Store(fresh_settings).documents()) == 3
+
+
+def test_a_document_cut_short_by_a_crash_is_hidden_then_redone(fresh_settings: Settings) -> None:
+    ingest(fresh_settings)
+    store = Store(fresh_settings)
+    victim = store.documents()[0]
+    # A crash between a document's chunks and its commit record (chunk 0) leaves this state.
+    store.collection.delete(ids=[f"{victim.id}::0"])
+    store.invalidate()
+    assert victim.id not in {d.id for d in store.documents()}
+    assert not any(cid.startswith(victim.id) for cid in store.bm25().ids)
+    report = ingest(fresh_settings)
+    assert report.added == (victim.id,)
+    store.invalidate()
+    assert store.count() == sum(d.chunks for d in store.documents()) == len(store.bm25().ids)
