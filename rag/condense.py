@@ -16,7 +16,13 @@ History = list[tuple[str, str]]
 
 _PERSON_PRONOUNS = r"he|him|his|she|her|hers"
 _THING_PRONOUNS = r"it|its|that|this|they|them|their"
-_WHAT_ABOUT = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(.+?)\s*\??\s*$|^\s*and\s+(.+?)\s*\?\s*$", re.I)
+_WHAT_ABOUT = re.compile(
+    r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(.+?)\s*\??\s*$|"
+    # "And Putin?" is elliptical; "And what does it mean?" is a question of its own.
+    r"^\s*and\s+(?!(?:who|whom|what|when|where|why|how|which|is|are|was|were|did|does|do|can|could|has|have)\b)"
+    r"((?:\S+\s+){0,3}\S+?)\s*\?\s*$",
+    re.I,
+)
 _NOUN_PHRASE = re.compile(
     r"\b(?:the|a|an)\s+((?:[\w’'-]+\s+){0,3}?[\w’'-]+)(?=\s*(?:\?|$|,|\bin\b|\bon\b|\bof\b|\bwith\b|\bbetween\b|\bfor\b|\bto\b))",
     re.I,
@@ -25,7 +31,7 @@ _NOUN_PHRASE = re.compile(
 
 def is_follow_up(question: str) -> bool:
     q = question.strip()
-    if _WHAT_ABOUT.match(q):
+    if _WHAT_ABOUT.match(q) or re.match(r"(?:and|also|so|but|then)\b|what else\b", q, re.I):
         return True
     return bool(re.search(rf"\b(?:{_PERSON_PRONOUNS}|{_THING_PRONOUNS}|there|then|those|these)\b", q, re.I))
 

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .question import QuestionInfo, analyse, has_type, proper_nouns, split_question
+from .question import TIME_UNITS, QuestionInfo, analyse, has_type, proper_nouns, split_question
 from .retrieve import Retrieval
 from .store import Bm25Index, StoredChunk
 from .text import squash, terms, words
@@ -30,15 +30,17 @@ MIN_SCORE = 0.36
 # Headings and fragments ("2. Grant of Copyright License.") rarely answer anything.
 SHORT_SENTENCE_WORDS, SHORT_PENALTY = 5, 0.1
 PICK_MARGIN = 0.15
+W_NOVELTY, NOVELTY_NORM = 0.05, 30.0
 CONTEXT_BLEND, NEIGHBOUR_WEIGHT = 0.3, 0.5
 COMPANION_MARGIN = 0.05
 MAX_ANSWER_WORDS = 60
 MIN_TOPIC_COVERAGE = 0.35
 TYPED_KINDS = frozenset({"number", "date", "person", "place", "speech"})
 COMMON_SHARE = 0.5
-TOPIC_DENSE = 0.55
+TOPIC_DENSE = 0.62
 MAX_SENTENCES = 3
 _CONTINUATION = re.compile(r"^[\"“]?(?:but|however|and|yet|still|he|she|they|it|this|that|these|those|the two)\b", re.I)
+_REFERS_BACK = re.compile(r"\b(?:it|its|this|that|these|those|they|them|there)\b", re.I)
 _PRONOUN = re.compile(r"\b(?:he|she|him|his|her|they|them|their)\b", re.I)
 _NEGATIVE_REPLY = "The documents do not say."
 
@@ -70,14 +72,18 @@ class Scored:
     entities_ok: bool
 
 
-def _coverage(question_terms: tuple[str, ...], found: frozenset[str], bm25: Bm25Index) -> float:
-    """Idf-weighted share of the question's terms found; terms the corpus never uses
-    (paraphrases such as "call" for "marvel") cannot be found and do not count."""
+def _coverage(
+    question_terms: tuple[str, ...], found: frozenset[str], bm25: Bm25Index, unknown_weight: float = 0.5
+) -> float:
+    """Idf-weighted share of the question's terms found in ``found``.
+
+    Terms the corpus never uses (paraphrases such as "call" for "marvel") cannot be
+    found; they still count in the total at ``unknown_weight``, because when most of a
+    question is paraphrase, matching its few common words proves little.
+    """
     known = [t for t in question_terms if bm25.knows(t)]
-    # Words the corpus never uses still count in the total, at half weight: when most
-    # of a question is paraphrase, matching its few common words proves little.
     unknown = len(question_terms) - len(known)
-    total = sum(bm25.idf(t) for t in known) + 0.5 * unknown * bm25.idf("")
+    total = sum(bm25.idf(t) for t in known) + unknown_weight * unknown * bm25.idf("")
     hit = sum(bm25.idf(t) for t in known if not bm25.variants(t).isdisjoint(found))
     return hit / total if total else 0.0
 
@@ -141,7 +147,9 @@ def _acronyms(title: str) -> frozenset[str]:
 
 def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Scored]:
     question_words = {w.lower() for w in words(info.text)}
-    strict_focus = info.focus == "@time" or (bool(info.focus) and bm25.knows(info.focus))
+    strict_focus = (
+        info.focus.startswith("@") or info.focus in TIME_UNITS or (bool(info.focus) and bm25.knows(info.focus))
+    )
     context_cache: dict[str, frozenset[str]] = {}
     out = []
     for c in pool:
@@ -160,9 +168,11 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
             typed = any(not bm25.variants(t).isdisjoint(near) for t in info.speaker)
         if typed and info.answer_type in TYPED_KINDS:
             # The number, date, name or statement must be about what was asked: the
-            # sentence itself (not only its neighbours) names the question's topic.
+            # sentence itself names the question's topic, or refers back to the sentence
+            # before that does ("But it doesn't correspond to ...").
             topic = tuple(t for t in info.terms if t not in info.speaker)
-            typed = not topic or c.dense >= TOPIC_DENSE or _coverage(topic, c.terms, bm25) >= MIN_TOPIC_COVERAGE
+            about = c.terms | _previous_terms(c) if _REFERS_BACK.search(c.text) else c.terms
+            typed = not topic or c.dense >= TOPIC_DENSE or _coverage(topic, about, bm25, 0.0) >= MIN_TOPIC_COVERAGE
         present = [_mentions(entity, context, bm25) for entity in info.entities]
         entity_coverage = sum(present) / len(present) if present else 1.0
         value = (
@@ -172,7 +182,8 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
             + W_ENTITY * entity_coverage
             + W_RANK / (1 + c.rank)
             - (0 if typed else TYPE_PENALTY)
-            - (SHORT_PENALTY if len(c.text.split()) < SHORT_SENTENCE_WORDS else 0)
+            - (SHORT_PENALTY if len(c.text.split()) < SHORT_SENTENCE_WORDS or c.text == c.chunk.heading else 0)
+            + W_NOVELTY * _novelty(c.terms, info.terms, bm25)
         )
         out.append(Scored(c, value, coverage, typed, entity_coverage > 0))
     out.sort(key=lambda s: -s.score)
@@ -180,10 +191,28 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
 
 
 def _mentions(entity: tuple[str, ...], found: frozenset[str], bm25: Bm25Index) -> bool:
-    """Whether ``found`` names the entity by one of its distinctive words: "Apache" for
-    "Apache License" in a corpus of licences, either word of "Polad Bulbuloglu"."""
-    distinctive = [t for t in entity if bm25.df.get(t, 0) <= COMMON_SHARE * bm25.n_docs] or list(entity)
-    return any(not bm25.variants(t).isdisjoint(found) for t in distinctive)
+    """Whether ``found`` names the entity: "Apache" for "Apache License" in a corpus of
+    licences, "Bulbuloglu" for "Polad Bulbuloglu", "University" for "Russian-Azerbaijani University"."""
+    # Its rarest word or its last word (a surname, the head noun of "... University"),
+    # unless that word is common in the corpus ("License" among licences).
+    rarest = max(entity, key=bm25.idf)
+    key_words = {rarest} | ({entity[-1]} if bm25.df.get(entity[-1], 0) <= COMMON_SHARE * bm25.n_docs else set())
+    return any(not bm25.variants(t).isdisjoint(found) for t in key_words)
+
+
+def _previous_terms(c: Candidate) -> frozenset[str]:
+    if c.index == 0:
+        return frozenset()
+    start, end = c.chunk.sentences[c.index - 1]
+    return _terms_of(c.chunk.text[start:end])
+
+
+def _novelty(found: frozenset[str], asked: tuple[str, ...], bm25: Bm25Index) -> float:
+    """How much the sentence says beyond the question's own words: an answer adds
+    something; a general sentence that merely echoes the question ("Azerbaijan
+    matters to Russia for a number of reasons") adds little."""
+    extra = sum(bm25.idf(t) for t in found if t not in asked)
+    return min(1.0, extra / NOVELTY_NORM)
 
 
 def unknown_terms(info: QuestionInfo, bm25: Bm25Index) -> list[str]:

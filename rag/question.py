@@ -103,6 +103,16 @@ _PERSON_PATTERNS = (
     ),
     re.compile(_NAME + r",?\s+(?:said|says|added|told|noted|stated|announced|replied|insisted|argued|warned|wrote)\b"),
     re.compile(r"\b(?:said|says|added)\s+" + _NAME),
+    # An appositive after a role: "the Azerbaijani ambassador to Moscow, Polad Bulbuloglu".
+    re.compile(
+        r"\b(?:[Aa]mbassador|[Aa]dviser|[Aa]dvisor|[Mm]inister|[Pp]resident|[Ss]pokes(?:man|woman|person)|"
+        r"[Oo]fficial|[Cc]ounterpart|[Dd]irector|[Cc]hief|[Ll]eader|[Ww]ife|[Hh]usband)\b[^.,;:]{0,40},\s+" + _NAME
+    ),
+)
+# Words that make a capitalised phrase an organisation, which can answer "who" too.
+_ORGANISATION = re.compile(
+    r"\b(?:Foundation|Union|Agency|Ministry|Council|Company|Corporation|Inc|Ltd|University|Committee|"
+    r"Organi[sz]ation|Association|Institute|Bank|Party|Service|Commission|Court|Group|Society|Tass|Reuters)\b"
 )
 
 
@@ -167,7 +177,7 @@ def analyse(question: str) -> QuestionInfo:
 
 
 _AUX = r"(?:were|was|are|is|did|do|does|had|have|has|will|would|could|can|should|in|of|per|on|at|for|from|to|by)"
-_TIME_UNITS = "year month week day hour minut decad centuri"
+TIME_UNITS = frozenset("year month week day hour minut decad centuri".split())
 _MONEY = re.compile(
     r"[$€£¥₽]\s?\d|\d[\d,.]*\s*(?:dollars?|euros?|rubles?|roubles?|manats?|pounds?|yen|yuan|usd|eur|rub)\b|"
     r"\b(?:billion|million|thousand)\s+(?:dollars?|euros?|rubles?|roubles?|manats?|pounds?)\b",
@@ -226,7 +236,7 @@ def has_type(
         if focus == "@money":
             return bool(_MONEY.search(sentence))
         tokens = [(m.start(), stem(m.group().lower())) for m in re.finditer(r"[\w’'-]+", sentence)]
-        units = set(_TIME_UNITS.split()) if focus == "@time" else {focus}
+        units = TIME_UNITS if focus == "@time" else {focus}
         mentions = [pos for pos, tok in tokens if tok in units or tok.rstrip("s") in units]
         if not mentions:
             return not strict and focus != "@time"
@@ -238,7 +248,10 @@ def has_type(
         # "Putin" is asked about, "Mozilla Foundation" is when "Mozilla" is.
         for phrase in proper_nouns(sentence):
             phrase_words = {w.lower() for w in phrase.split()}
-            if phrase_words - question_words and not phrase_words & question_words & people:
+            if not phrase_words - question_words or phrase_words & question_words & people:
+                continue
+            # "Who" wants a person or an organisation, not a place ("Moscow").
+            if kind == "place" or not people or phrase_words & people or _ORGANISATION.search(phrase):
                 return True
         return False
     if kind == "speech":
