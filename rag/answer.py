@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import unicodedata
 from collections.abc import Iterator
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from .condense import History, condense
 from .config import Settings
@@ -13,9 +16,14 @@ from .embeddings import shared_model
 from .errors import QuestionError, RagError
 from .extractive import answer_extractive
 from .ingest import ingest
-from .retrieve import HybridRetriever
+from .retrieve import HybridRetriever, Retrieval
 from .store import Store
 from .types import Answer
+
+log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:  # the LLM modules are imported only when an LLM is configured
+    from .llm import LlmAnswerer, LlmFailure
 
 
 def clean_question(question: str, limit: int) -> str:
@@ -44,6 +52,8 @@ class Pipeline:
         if build_if_missing and self.store.count() == 0:
             ingest(self.settings, store=self.store)
         self.retriever = HybridRetriever(self.store, self.model, self.settings.retrieval)
+        self._llm: LlmAnswerer | None = None
+        self._llm_lock = threading.Lock()
 
     def answer(self, question: str, history: History | None = None, top_k: int | None = None) -> Answer:
         final = None
@@ -56,16 +66,43 @@ class Pipeline:
     def stream_answer(
         self, question: str, history: History | None = None, top_k: int | None = None
     ) -> Iterator[str | Answer]:
-        """Yield text pieces as they are ready, then the final ``Answer``."""
+        """Yield text pieces as they are ready, then the final ``Answer``.
+
+        The final ``Answer`` is authoritative: when the LLM fails after some text
+        was streamed, the extractive answer that replaces it follows.
+        """
         started = time.perf_counter()
         question = clean_question(question, self.settings.max_question_chars)
         if self.store.count() == 0:
             raise RagError(f"the index is empty; add documents to {self.settings.docs_dir} and run 'rag ingest'")
-        query = condense(question, history, self.store.bm25().people)
+        people = self.store.bm25().people
+        deadline = time.monotonic() + self.settings.llm_timeout  # one budget for every LLM call of this answer
+        failure = None
+        if self.settings.use_llm:
+            query, failure = self.llm.condense(question, history, deadline, lambda q, h: condense(q, h, people))
+        else:
+            query = condense(question, history, people)
         t0 = time.perf_counter()
         retrieval = self.retriever.retrieve(query, top_k or self.settings.top_k)
         t1 = time.perf_counter()
-        result = answer_extractive(query, retrieval, self.store.bm25())
+        result = None
+        streamed = False
+        if self.settings.use_llm:
+            for piece in self._generate(query, retrieval, deadline, failure):
+                if isinstance(piece, str):
+                    streamed = True
+                    yield piece
+                else:
+                    result, failure = piece
+        if result is None:
+            result = answer_extractive(query, retrieval, self.store.bm25())
+            if failure is not None:
+                from .llm import fallback_notice
+
+                log.warning("LLM answer failed (%s); falling back to the extractive answer", failure)
+                result = replace(result, notice=fallback_notice(failure))
+            # After a partial LLM answer, the extractive one follows on its own paragraph.
+            yield ("\n\n" if streamed else "") + result.text
         t2 = time.perf_counter()
         timings = {
             "condense": (t0 - started) * 1000,
@@ -73,11 +110,51 @@ class Pipeline:
             "generate": (t2 - t1) * 1000,
             "total": (t2 - started) * 1000,
         }
-        from dataclasses import replace
+        yield replace(result, query=query, timings_ms=timings)
 
-        final = replace(result, query=query, timings_ms=timings)
-        yield final.text
-        yield final
+    @property
+    def llm(self) -> LlmAnswerer:
+        """The generative answerer, built on first use (its imports cost a second)."""
+        with self._llm_lock:
+            if self._llm is None:
+                from .llm import LlmAnswerer
+
+                self._llm = LlmAnswerer(self.settings)
+            return self._llm
+
+    def _generate(
+        self, query: str, retrieval: Retrieval, deadline: float, failure: LlmFailure | None
+    ) -> Iterator[str | tuple[Answer | None, LlmFailure | None]]:
+        """The verified LLM answer (text streamed as it is verified), or why there is none."""
+        from .llm import Generated, LlmFailure, llm_notice
+
+        if failure is not None and failure.unreachable:
+            yield None, failure  # the rewrite just found the server down: do not wait for it twice
+            return
+        bm25 = self.store.bm25()
+        generated = None
+        try:
+            for piece in self.llm.stream(
+                query, retrieval, deadline, self.model.embed, lambda t: bm25.idf(t) if bm25.knows(t) else 0.0
+            ):
+                if isinstance(piece, Generated):
+                    generated = piece
+                else:
+                    yield piece
+        except LlmFailure as exc:
+            yield None, exc
+            return
+        assert generated is not None
+        v = generated.verified
+        answer = Answer(
+            text=v.text,
+            citations=v.citations,
+            abstained=v.abstained,
+            mode="llm",
+            notice=llm_notice(generated, len(retrieval.passages)),
+            unsupported_claims=v.unsupported,
+        )
+        yield answer, None
 
 
 _pipelines: dict[Settings, Pipeline] = {}
