@@ -143,6 +143,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from .doctor import render, run_checks
+
+    checks = run_checks(_settings(args))
+    print(render(checks))
+    return 1 if any(c.status == "FAIL" for c in checks) else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rag", description="Answer questions about your articles, with exact citations."
@@ -183,6 +191,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-judge", action="store_true", help="skip the LLM judge even when an LLM is configured")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("doctor", help="check the installation, model, documents, index and LLM; say how to fix")
+    p.add_argument("--llm", choices=["auto", "none", "openai"], help="answerer to check (default: RAG_LLM or auto)")
+    p.set_defaults(func=cmd_doctor)
     return parser
 
 

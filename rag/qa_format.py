@@ -8,6 +8,7 @@ nothing is skipped silently (blank lines aside).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,7 +86,9 @@ def read_cases(path: Path | str) -> list[QACase]:
             raise QAFileError(f"{path} holds no cases; add one JSON object per line (see docs/evaluation.md)")
         _check_unique_ids(cases)
         return cases
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Lines end at \n, \r\n or \r only: str.splitlines() would also cut at U+2028 or U+0085,
+    # which a JSON string may hold, and break a valid case in two.
+    for number, line in enumerate(re.split(r"\r\n|\r|\n", text), start=1):
         if not line.strip():
             continue
         where = f"{path.name} line {number}"
@@ -95,6 +98,8 @@ def read_cases(path: Path | str) -> list[QACase]:
             raise QAFileError(
                 f"{where}: not valid JSON ({exc.msg} at column {exc.colno}); each line must be one JSON object"
             ) from exc
+        except RecursionError:  # json raises it, not JSONDecodeError, for very deep nesting
+            raise QAFileError(f"{where}: JSON nested too deeply; each line must be one flat case object") from None
         cases.append(parse_case(record, where))
     if not cases:
         raise QAFileError(f"{path} holds no cases; add one JSON object per line (see docs/evaluation.md)")
@@ -206,7 +211,7 @@ def _whole_json(text: str) -> Any:
     """The file parsed as one JSON value, or None when it is JSONL (several values)."""
     try:
         return json.loads(text)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):  # deep nesting: let the line-by-line reader name the line
         return None
 
 
