@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 import unicodedata
@@ -26,10 +27,14 @@ if TYPE_CHECKING:  # the LLM modules are imported only when an LLM is configured
     from .llm import LlmAnswerer, LlmFailure
 
 
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
+
+
 def clean_question(question: str, limit: int) -> str:
     """The question with control characters removed; raises ``QuestionError`` if unusable."""
     if not isinstance(question, str):
         raise QuestionError("the question must be text")
+    question = _ANSI_ESCAPE.sub("", question)  # colour codes pasted from a terminal
     text = "".join(ch if unicodedata.category(ch)[0] != "C" or ch in "\n\t" else " " for ch in question)
     text = " ".join(text.split())
     if not text:

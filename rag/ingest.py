@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,7 +25,7 @@ import numpy as np
 from .chunking import chunk_document
 from .config import Settings
 from .embeddings import OnnxMiniLM, shared_model
-from .errors import DocumentError, RagError
+from .errors import DocumentError, IndexProblem, RagError
 from .loaders import is_supported, load_document
 from .store import Store, encode_vectors
 from .types import Chunk, Document
@@ -107,8 +108,14 @@ def file_hash(path: Path) -> str:
 @contextmanager
 def ingest_lock(index_dir: Path) -> Iterator[None]:
     """One ingestion at a time; the OS releases the lock if the holder dies."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with (index_dir / ".ingest.lock").open("a+") as handle:
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        handle = (index_dir / ".ingest.lock").open("a+")
+    except OSError as exc:
+        raise RagError(
+            f"cannot write to {index_dir} ({exc.strerror or exc}); fix its permissions or free disk space"
+        ) from exc
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -140,6 +147,8 @@ def ingest(
     if not files and not skipped and not rebuild:
         raise RagError(f"no documents in {', '.join(map(str, roots))}; add .txt, .md, .pdf or .html files")
     with ingest_lock(settings.index_dir):
+        if rebuild and store is None and not settings.chroma_url:
+            store = _open_for_rebuild(settings)
         store = store or Store(settings)
         if rebuild:
             store.reset()
@@ -204,6 +213,20 @@ def ingest(
         chunks_written,
         time.perf_counter() - started,
     )
+
+
+def _open_for_rebuild(settings: Settings) -> Store:
+    """The store, even when the embedded index is too damaged to open: a rebuild is
+    what the error message asks for, so it must not fail on the same damage."""
+    try:
+        return Store(settings)
+    except IndexProblem:
+        from chromadb.api.client import SharedSystemClient
+
+        SharedSystemClient.clear_system_cache()  # chroma keeps the broken client per path
+        shutil.rmtree(settings.index_dir / "chroma", ignore_errors=True)
+        shutil.rmtree(settings.index_dir / "bm25", ignore_errors=True)
+        return Store(settings)
 
 
 def _remove_missing(store: Store, indexed: dict, seen: set[str], roots: list[Path], docs_dir: Path) -> list[str]:

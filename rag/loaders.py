@@ -29,11 +29,13 @@ def decode(data: bytes) -> str:
 
     Raises ``DocumentError`` for data that is not text (NUL bytes, control noise).
     """
+    # UTF-32 first: its little-endian BOM begins with UTF-16's.
     for bom, encoding in (
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
         (codecs.BOM_UTF8, "utf-8-sig"),
         (codecs.BOM_UTF16_LE, "utf-16"),
         (codecs.BOM_UTF16_BE, "utf-16"),
-        (codecs.BOM_UTF32_LE, "utf-32"),
     ):
         if data.startswith(bom):
             text = data.decode(encoding, errors="replace")

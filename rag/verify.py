@@ -46,7 +46,7 @@ UNKNOWN_IDF = 8.0  # weight of a term the corpus never uses (an invented name we
 QUESTION_TERM_WEIGHT = 0.3
 
 MARKER = re.compile(
-    r"\[\s*(?:(?:sources?|docs?|documents?|passages?)\s*)?(\d{1,3}(?:\s*(?:,|;|-|–|and)\s*\d{1,3})*)\s*\]", re.I
+    r"\[\s*(?:(?:sources?|docs?|documents?|passages?)\s*)?(-?\d+(?:\s*(?:,|;|-|–|and)\s*-?\d+)*)\s*\]", re.I
 )
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _ABBREVIATION = re.compile(

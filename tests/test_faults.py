@@ -269,10 +269,6 @@ def _run_read_only(args: list[str], settings: Settings) -> subprocess.CompletedP
     return rag(args, cli_env(settings), preexec_fn=_without_root_override)
 
 
-@pytest.mark.xfail(
-    reason="ingest_lock lets PermissionError escape: 'unexpected PermissionError ... (set RAG_DEBUG=1)', exit 1",
-    strict=True,
-)
 def test_ingesting_into_a_read_only_index_is_one_clear_error(read_only: Settings) -> None:
     result = _run_read_only(["ingest", "--quiet"], read_only)
     line = one_line_error(result)
@@ -328,15 +324,13 @@ def test_a_chroma_file_overwritten_with_garbage_is_an_index_problem_naming_the_r
         Store(built, create=False)
 
 
-@pytest.mark.xfail(
-    reason="'rag ingest --rebuild' opens the corrupted Store before resetting it, so it fails with the very "
-    "error that tells the user to run 'rag ingest --rebuild'",
-    strict=True,
-)
 def test_a_corrupted_index_is_rebuilt_by_the_command_the_error_names(built: Settings) -> None:
     (built.index_dir / "chroma" / "chroma.sqlite3").write_bytes(b"not a database" * 1000)
     result = rag(["ingest", "--rebuild", "--quiet"], cli_env(built))
     assert result.returncode == 0, result.stderr
+    from chromadb.api.client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()  # this test process still holds the replaced database open
     assert Store(built, create=False).count() > 0
 
 

@@ -72,11 +72,6 @@ def test_text_with_a_byte_order_mark_is_read_back_exactly(text: str, encoding: s
     assert decode(bom + text.encode(encoding)) == normalized(text)
 
 
-@pytest.mark.xfail(
-    reason="decode() tests the UTF-16-LE BOM (FF FE) before the UTF-32-LE BOM (FF FE 00 00), so UTF-32 "
-    "files are decoded as UTF-16 and refused as binary; UTF-32-BE has no BOM entry at all",
-    strict=True,
-)
 @given(written.filter(str.strip), st.sampled_from(["utf-32", "utf-32-be"]))
 @FEW
 def test_utf32_text_with_a_byte_order_mark_is_read_back_exactly(text: str, encoding: str) -> None:

@@ -112,11 +112,6 @@ def test_control_and_invisible_characters_do_not_change_the_answer(seed_pipeline
     assert noisy.text == clean.text
 
 
-@pytest.mark.xfail(
-    reason="clean_question replaces only the ESC of an ANSI colour code: '\\x1b[31mWho' becomes '[31mWho', "
-    "whose term '31mwho' makes the extractive answerer abstain",
-    strict=True,
-)
 def test_terminal_colour_codes_pasted_with_a_question_do_not_change_the_answer(seed_pipeline: Pipeline) -> None:
     clean = seed_pipeline.answer("Who is Azerbaijan's ambassador to Moscow?")
     noisy = seed_pipeline.answer("\x1b[31mWho is Azerbaijan's ambassador to Moscow?\x1b[0m")

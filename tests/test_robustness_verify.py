@@ -93,11 +93,6 @@ def test_every_removed_marker_is_reported(text: str, sources: list[StoredChunk])
     assert len(result.removed) >= len(set(invalid)) and all(r.startswith("[") for r in result.removed)
 
 
-@pytest.mark.xfail(
-    reason="verify.MARKER matches only 1-3 digit numbers: '[99999]', '[1000]' and '[-1]' stay in the answer text "
-    "as literal markers the user reads as citations (though no Citation is made for them)",
-    strict=True,
-)
 @given(answers, retrieved)
 @PROPERTY
 def test_no_marker_like_bracket_survives_unless_it_is_a_citation(text: str, sources: list[StoredChunk]) -> None:
