@@ -248,7 +248,7 @@ def _write_batch(store: Store, model: OnnxMiniLM, batch: _Batch) -> int:
     from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
     texts: list[str] = []
-    for doc, _, chunks, _ in batch.items:
+    for _, _, chunks, _ in batch.items:
         for chunk in chunks:
             texts.extend(chunk.text[s:e] for s, e in chunk.sentences)
     headings = sorted({c.heading for _, _, chunks, _ in batch.items for c in chunks if c.heading})

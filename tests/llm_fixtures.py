@@ -7,11 +7,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from llm_support import LlamaCppServer, llm_settings, smollm2_path
-from openai_stub import OpenAIStub
 
 from rag.answer import Pipeline
 from rag.config import Settings
+
+from llm_support import LlamaCppServer, llm_settings, smollm2_path
+from openai_stub import OpenAIStub
 
 
 @pytest.fixture(scope="session")

@@ -11,9 +11,6 @@ from pathlib import Path
 import chromadb
 import pytest
 from chromadb.config import Settings as ChromaSettings
-from conftest import make_settings
-from llm_support import llm_settings
-from openai_stub import OpenAIStub, Reply
 
 from rag import doctor
 from rag.config import Settings
@@ -21,6 +18,10 @@ from rag.doctor import Check, render, run_checks
 from rag.errors import RagError
 from rag.ingest import ingest
 from rag.store import Store
+
+from conftest import make_settings
+from llm_support import llm_settings
+from openai_stub import OpenAIStub, Reply
 
 KEY = "sk-doctor-SECRET0123456789abcdef"
 

@@ -6,13 +6,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from eval_scripted import CASES, scripted
 from llama_index.core.llms import CompletionResponse, CustomLLM, LLMMetadata
 from llama_index.core.llms.callbacks import llm_completion_callback
 
 from rag.config import Settings
 from rag.evaluate import evaluate
 from rag.judge import Judge, Verdict
+
+from eval_scripted import CASES, scripted
 
 
 class Says(CustomLLM):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from eval_scripted import CASES, scripted
-
 from rag.evaluate import evaluate
 from rag.report import render_text, write_report
+
+from eval_scripted import CASES, scripted
 
 EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.I)
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from eval_scripted import CASES, ScriptedPipeline, scripted
 
 from rag.evaluate import EvalResult, evaluate
+
+from eval_scripted import CASES, ScriptedPipeline, scripted
 
 
 @pytest.fixture()

@@ -9,12 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import DATA, ROOT, make_settings
-
 import rag
 from rag.compare import compare
 from rag.config import Settings
 from rag.qa_format import read_cases
+
+from conftest import DATA, ROOT, make_settings
 
 SEEDS_QA = DATA / "seeds_qa.jsonl"
 SUMMARY_KEYS = {

@@ -22,13 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import SEEDS, make_settings
 
 from rag.answer import Pipeline
 from rag.config import Settings
 from rag.errors import IndexProblem, RagError
 from rag.ingest import ingest, ingest_lock
 from rag.store import Store
+
+from conftest import SEEDS, make_settings
 
 N_FILES = 200
 LONG_EVERY = 10  # every 10th file spans several chunks, so chunk 0 (the commit record) is not its only chunk

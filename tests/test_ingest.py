@@ -6,8 +6,8 @@ import shutil
 from pathlib import Path
 
 import chromadb
-from chromadb.config import Settings as ChromaSettings
 import pytest
+from chromadb.config import Settings as ChromaSettings
 
 from rag.config import Settings
 from rag.errors import IndexProblem, RagError

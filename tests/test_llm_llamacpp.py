@@ -11,12 +11,13 @@ import time
 from collections.abc import Callable
 
 import pytest
-from llm_support import LlamaCppServer, assert_exact_spans, run_stream, smollm2_path
 
 from rag.answer import Pipeline
 from rag.config import Settings
 from rag.types import Answer
 from rag.verify import MARKER, split_sentences
+
+from llm_support import LlamaCppServer, assert_exact_spans, run_stream, smollm2_path
 
 pytest.importorskip("xllamacpp")
 pytest_plugins = ["llm_fixtures"]  # llamacpp, pipeline_for

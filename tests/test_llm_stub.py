@@ -16,14 +16,15 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from llm_support import assert_exact_spans, llm_settings, run_stream
-from openai_stub import OpenAIStub, Reply, first_sentence, is_condense, sources_of
 
 from rag import cli
 from rag.answer import Pipeline
 from rag.config import Settings
 from rag.llm import MAX_ATTEMPTS, build_llm
 from rag.types import Answer
+
+from llm_support import assert_exact_spans, llm_settings, run_stream
+from openai_stub import OpenAIStub, Reply, first_sentence, is_condense, sources_of
 
 pytest_plugins = ["llm_fixtures"]  # stub, pipeline_for
 

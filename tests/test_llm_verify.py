@@ -6,11 +6,12 @@ import json
 from collections.abc import Callable
 
 import pytest
-from conftest import DATA
 
 from rag.answer import Pipeline
 from rag.store import StoredChunk
 from rag.verify import Verified, Verifier, split_sentences, verify_answer
+
+from conftest import DATA
 
 HUG = "with a hug"
 TRADE = "4 billion"

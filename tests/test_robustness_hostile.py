@@ -13,15 +13,16 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import make_settings
-from llm_support import llm_settings
-from openai_stub import OpenAIStub, Reply, first_sentence, is_condense, sources_of
 
 from rag.answer import Pipeline
 from rag.config import Settings
 from rag.ingest import ingest
 from rag.prompts import SYSTEM_PROMPT
 from rag.render import render_answer
+
+from conftest import make_settings
+from llm_support import llm_settings
+from openai_stub import OpenAIStub, Reply, first_sentence, is_condense, sources_of
 
 HOSTILE = (
     "Ferry notice\n\n"

@@ -10,14 +10,15 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import make_settings
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
-from web_fixtures import running_app
 
 from rag.answer import Pipeline
 from rag.config import Settings
 from rag.types import Answer
+
+from conftest import make_settings
+from web_fixtures import running_app
 
 ALIYEV = "What did Aliyev say about trade?"
 

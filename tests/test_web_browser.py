@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import make_settings
-from web_fixtures import HOSTILE_MARKDOWN, chromium, running_app, screenshot
 
 from rag.answer import Pipeline
 from rag.config import Settings
 from rag.types import Answer
+
+from conftest import make_settings
+from web_fixtures import HOSTILE_MARKDOWN, chromium, running_app, screenshot
 
 ALIYEV = "What did Aliyev say about trade?"
 TIMEOUT_MS = 30_000

@@ -6,10 +6,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import make_settings
 
 from rag.errors import RagError
 from rag.service import WebService
+
+from conftest import make_settings
 
 ALIYEV = "What did Aliyev say about trade?"
 
