@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from llama_index.core.base.embeddings.base import BaseEmbedding
-from pydantic import PrivateAttr
 
 from .errors import RagError
 
@@ -63,7 +61,9 @@ class OnnxMiniLM:
         self.tokenizer.enable_truncation(max_length=MAX_TOKENS)
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.intra_op_num_threads = threads or os.cpu_count() or 1
+        # The CPUs this process may use (taskset, container cpusets), not all the machine's:
+        # several app instances on one host each pinned to their cores do not oversubscribe.
+        options.intra_op_num_threads = threads or len(os.sched_getaffinity(0)) or 1
         options.inter_op_num_threads = 1
         self.session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
         self._input_names = {i.name for i in self.session.get_inputs()}
@@ -116,33 +116,49 @@ def shared_model() -> OnnxMiniLM:
     return OnnxMiniLM()
 
 
-class MiniLMEmbedding(BaseEmbedding):
-    """llama-index ``BaseEmbedding`` over the offline ONNX MiniLM (constructible with defaults)."""
+def _llama_index_embedding() -> type:
+    """Defines ``MiniLMEmbedding`` on first use: llama-index takes a second or two to
+    import, and ``rag ask`` (which never needs it) must start fast."""
+    from llama_index.core.base.embeddings.base import BaseEmbedding
+    from pydantic import PrivateAttr
 
-    model_name: str = EMBEDDER_ID
-    embed_batch_size: int = 256
-    _model: OnnxMiniLM = PrivateAttr()
+    class MiniLMEmbedding(BaseEmbedding):
+        """llama-index ``BaseEmbedding`` over the offline ONNX MiniLM (constructible with defaults)."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._model = shared_model()
+        model_name: str = EMBEDDER_ID
+        embed_batch_size: int = 256
+        _model: OnnxMiniLM = PrivateAttr()
 
-    @classmethod
-    def class_name(cls) -> str:
-        return "MiniLMEmbedding"
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self._model = shared_model()
 
-    @property
-    def model(self) -> OnnxMiniLM:
-        return self._model
+        @classmethod
+        def class_name(cls) -> str:
+            return "MiniLMEmbedding"
 
-    def _get_query_embedding(self, query: str) -> list[float]:
-        return self._model.embed([query])[0].tolist()
+        @property
+        def model(self) -> OnnxMiniLM:
+            return self._model
 
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self._model.embed([text])[0].tolist()
+        def _get_query_embedding(self, query: str) -> list[float]:
+            return self._model.embed([query])[0].tolist()
 
-    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return self._model.embed(texts).tolist()
+        def _get_text_embedding(self, text: str) -> list[float]:
+            return self._model.embed([text])[0].tolist()
 
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._get_query_embedding(query)
+        def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+            return self._model.embed(texts).tolist()
+
+        async def _aget_query_embedding(self, query: str) -> list[float]:
+            return self._get_query_embedding(query)
+
+    return MiniLMEmbedding
+
+
+def __getattr__(name: str) -> Any:
+    # ``from rag.embeddings import MiniLMEmbedding`` keeps working; the class is built once.
+    if name == "MiniLMEmbedding":
+        cls = globals()["MiniLMEmbedding"] = _llama_index_embedding()
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -81,11 +81,21 @@ def _coverage(
     found; they still count in the total at ``unknown_weight``, because when most of a
     question is paraphrase, matching its few common words proves little.
     """
+    weighted, total = _term_weights(bm25, question_terms, unknown_weight)
+    hit = sum(weight for variants, weight in weighted if not variants.isdisjoint(found))
+    return hit / total if total else 0.0
+
+
+@lru_cache(maxsize=1024)
+def _term_weights(
+    bm25: Bm25Index, question_terms: tuple[str, ...], unknown_weight: float
+) -> tuple[tuple[tuple[frozenset[str], float], ...], float]:
+    """(variants, idf) of the question's known terms and the total weight: computed once
+    per question, not once per sentence."""
     known = [t for t in question_terms if bm25.knows(t)]
     unknown = len(question_terms) - len(known)
     total = sum(bm25.idf(t) for t in known) + unknown_weight * unknown * bm25.idf("")
-    hit = sum(bm25.idf(t) for t in known if not bm25.variants(t).isdisjoint(found))
-    return hit / total if total else 0.0
+    return tuple((bm25.variants(t), bm25.idf(t)) for t in known), total
 
 
 def candidates(retrieval: Retrieval) -> list[Candidate]:

@@ -257,9 +257,14 @@ def _write_batch(store: Store, model: OnnxMiniLM, batch: _Batch) -> int:
     now = datetime.now(UTC).isoformat(timespec="seconds")
     row = 0
     written = 0
-    for doc, content_hash, chunks, replacing in batch.items:
+    for doc, _, _, replacing in batch.items:
         if replacing:
             store.delete_document(doc.id)
+    # Two Chroma writes per batch, not two per document: each ``add`` costs ~10-80 ms on
+    # top of its rows (a commit and an index update), which at 100k chunks is minutes.
+    bodies: list[TextNode] = []
+    commits: list[TextNode] = []
+    for doc, content_hash, chunks, _ in batch.items:
         nodes = []
         for chunk in chunks:
             sentence_vectors = vectors[row : row + len(chunk.sentences)]
@@ -288,10 +293,12 @@ def _write_batch(store: Store, model: OnnxMiniLM, batch: _Batch) -> int:
                 relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=doc.id)},
             )
             nodes.append(node)
-        # Chunk 0 is the document's commit record: written last.
-        store.vector_store.add(nodes[1:])
-        store.vector_store.add(nodes[:1])
+        bodies.extend(nodes[1:])
+        commits.extend(nodes[:1])
         written += len(nodes)
+    # Chunk 0 is each document's commit record: all of them written after all other chunks.
+    store.vector_store.add(bodies)
+    store.vector_store.add(commits)
     return written
 
 

@@ -54,18 +54,36 @@ class HybridRetriever:
         # Only completely indexed documents answer (see Store._build_bm25).
         dense_ids = [cid for cid, _ in dense if cid.rsplit("::", 1)[0] in bm25.documents]
         bm25_ids = [cid for cid, _ in lexical]
-        chunks = self.store.get_chunks(list(dict.fromkeys(dense_ids + bm25_ids)))
-        # A long chunk's vector averages its sentences; its best sentence tells more.
-        best_sentence = {
-            cid: float((c.sentence_vectors @ vector).max()) if c.sentence_vectors is not None else 0.0
-            for cid, c in chunks.items()
-        }
+        # A long chunk's vector averages its sentences; its best sentence tells more. The
+        # sentence vectors come from the keyword index's copy, so only chunks it does not
+        # know yet (written since it was built) are read from Chroma to score them.
+        best_sentence: dict[str, float] = {}
+        unknown = []
+        for cid in dict.fromkeys(dense_ids + bm25_ids):
+            vectors = bm25.sentence_vectors(cid)
+            if vectors is None:
+                unknown.append(cid)
+            else:
+                best_sentence[cid] = float((vectors @ vector).max()) if len(vectors) else 0.0
+        for cid, c in self.store.get_chunks(unknown).items() if unknown else ():
+            best_sentence[cid] = float((c.sentence_vectors @ vector).max()) if c.sentence_vectors is not None else 0.0
         sentence_ids = sorted(best_sentence, key=lambda cid: -best_sentence[cid]) if self.mode != "bm25" else []
         fused = reciprocal_rank_fusion([ids for ids in (dense_ids, bm25_ids, sentence_ids) if ids])
-        best = sorted(fused, key=lambda cid: -fused[cid])[:top_k]
+        fused = {cid: score for cid, score in fused.items() if cid in best_sentence}  # gone from Chroma: dropped
+        ranked = sorted(fused, key=lambda cid: -fused[cid])
         dense_rank = {cid: i for i, cid in enumerate(dense_ids)}
         bm25_rank = {cid: i for i, cid in enumerate(bm25_ids)}
-        passages = tuple(
-            Retrieved(chunks[cid], fused[cid], dense_rank.get(cid), bm25_rank.get(cid)) for cid in best if cid in chunks
-        )
-        return Retrieval(query, vector, passages)
+        # Bodies of the chunks returned only; a chunk deleted since the keyword index was
+        # built is skipped and the next one taken.
+        passages: list[Retrieved] = []
+        taken = 0
+        while len(passages) < top_k and taken < len(ranked):
+            wanted = ranked[taken : taken + top_k - len(passages)]
+            taken += len(wanted)
+            chunks = self.store.get_chunks(wanted)
+            passages.extend(
+                Retrieved(chunks[cid], fused[cid], dense_rank.get(cid), bm25_rank.get(cid))
+                for cid in wanted
+                if cid in chunks
+            )
+        return Retrieval(query, vector, tuple(passages))

@@ -277,9 +277,6 @@ def test_ingesting_into_a_read_only_index_is_one_clear_error(read_only: Settings
     assert str(read_only.index_dir) in line and ("writ" in line or "permission" in line.lower())
 
 
-@pytest.mark.xfail(
-    reason="Store reports the read-only Chroma file as unreadable and advises 'rag ingest --rebuild'", strict=True
-)
 def test_asking_with_a_read_only_index_never_advises_a_rebuild(read_only: Settings) -> None:
     result = _run_read_only(["ask", "Who hosted the dinner?"], read_only)
     if result.returncode != 0:
@@ -506,11 +503,6 @@ def test_a_truncated_bm25_file_is_rebuilt_from_chroma(built: Settings) -> None:
     _assert_bm25_matches_chroma(built)
 
 
-@pytest.mark.xfail(
-    reason="Store loads a saved BM25 index by its stamp (generation-count) without checking its ids against "
-    "Chroma: a file that disagrees (one id short here; or a crashed write that kept the count) is trusted",
-    strict=True,
-)
 def test_a_bm25_file_that_disagrees_with_chroma_is_not_trusted(built: Settings) -> None:
     Store(built, create=False).bm25()
     for path in _bm25_files(built):
