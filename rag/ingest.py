@@ -34,6 +34,9 @@ from .types import Chunk, Document
 PIPELINE_VERSION = "2"
 HEADING_WEIGHT = 0.5
 EMBED_BATCH_SENTENCES = 2048
+# Documents are committed a batch at a time; a small cap bounds what a crash loses
+# (and keeps progress visible) when files are short.
+EMBED_BATCH_DOCUMENTS = 32
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
 Progress = Callable[[int, int, str], None]
@@ -192,7 +195,7 @@ def ingest(
             (updated if previous else added).append(doc_id)
             batch.items.append((doc, content_hash, chunks, previous is not None))
             batch.sentences += sum(len(c.sentences) for c in chunks)
-            if batch.sentences >= EMBED_BATCH_SENTENCES:
+            if batch.sentences >= EMBED_BATCH_SENTENCES or len(batch.items) >= EMBED_BATCH_DOCUMENTS:
                 flush()
         flush()
         removed = (
