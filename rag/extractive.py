@@ -221,8 +221,14 @@ def _novelty(found: frozenset[str], asked: tuple[str, ...], bm25: Bm25Index) -> 
     """How much the sentence says beyond the question's own words: an answer adds
     something; a general sentence that merely echoes the question ("Azerbaijan
     matters to Russia for a number of reasons") adds little."""
-    extra = sum(bm25.idf(t) for t in found if t not in asked)
+    extra = _idf_total(bm25, found) - sum(bm25.idf(t) for t in set(asked) if t in found)
     return min(1.0, extra / NOVELTY_NORM)
+
+
+@lru_cache(maxsize=16384)
+def _idf_total(bm25: Bm25Index, found: frozenset[str]) -> float:
+    """The summed idf of a sentence's terms; sentences recur across questions."""
+    return sum(bm25.idf(t) for t in found)
 
 
 def unknown_terms(info: QuestionInfo, bm25: Bm25Index) -> list[str]:
