@@ -71,14 +71,23 @@ class _Counting:
             self.texts += len(ids)
 
 
+def _cached_record(index_dir: Path, digest: str, fresh: bool) -> dict[str, Any] | None:
+    """The saved ingestion record of an index built from this very corpus, if any."""
+    record = index_dir / "ingest.json"
+    if fresh or not record.is_file():
+        return None
+    info = json.loads(record.read_text())
+    if info.get("digest") != digest:
+        return None
+    return {**info, "cached": True, "index_mib": dir_mib(index_dir)}
+
+
 def ingest_ours(size: int, fresh: bool) -> dict[str, Any]:
     corpus = build(size)
     index_dir = CACHE / f"index-ours-{size}"
-    record = index_dir / "ingest.json"
-    if not fresh and record.is_file():
-        info = json.loads(record.read_text())
-        if info.get("digest") == corpus.digest:
-            return {**info, "cached": True, "index_mib": dir_mib(index_dir)}
+    cached = _cached_record(index_dir, corpus.digest, fresh)
+    if cached is not None:
+        return cached
     shutil.rmtree(index_dir, ignore_errors=True)
     # Imports are start-up cost, not ingestion throughput (the baseline imports before timing, too).
     import chromadb  # noqa: F401
@@ -114,7 +123,7 @@ def ingest_ours(size: int, fresh: bool) -> dict[str, Any]:
         "peak_rss_mib": peak_rss_mib(),
         "measured_at": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
-    record.write_text(json.dumps(info, indent=2))
+    (index_dir / "ingest.json").write_text(json.dumps(info, indent=2))
     return {**info, "cached": False, "index_mib": dir_mib(index_dir)}
 
 
@@ -125,11 +134,9 @@ def ingest_baseline(size: int, fresh: bool, sample: int) -> dict[str, Any]:
     a second time would add half an hour and tell nothing new)."""
     corpus = build(size)
     index_dir = CACHE / f"index-baseline-{size}"
-    record = index_dir / "ingest.json"
-    if not fresh and record.is_file():
-        info = json.loads(record.read_text())
-        if info.get("digest") == corpus.digest:
-            return {**info, "cached": True, "index_mib": dir_mib(index_dir)}
+    cached = _cached_record(index_dir, corpus.digest, fresh)
+    if cached is not None:
+        return cached
     shutil.rmtree(index_dir, ignore_errors=True)
     import chromadb
     from chromadb.config import Settings as ChromaSettings
@@ -187,7 +194,7 @@ def ingest_baseline(size: int, fresh: bool, sample: int) -> dict[str, Any]:
         "peak_rss_mib": peak_rss_mib(),
         "measured_at": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
-    record.write_text(json.dumps(info, indent=2))
+    (index_dir / "ingest.json").write_text(json.dumps(info, indent=2))
     return {**info, "cached": False, "index_mib": dir_mib(index_dir)}
 
 

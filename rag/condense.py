@@ -52,7 +52,7 @@ def _person(history: History, people: frozenset[str]) -> str:
     for names in (proper_nouns(question), proper_nouns(answer)):
         people_named = [n for n in names if is_person(n)]
         if people_named:
-            return people_named[-1] if names is not None else people_named[0]
+            return people_named[-1]
     in_question = proper_nouns(question)
     return in_question[-1] if in_question else (names_in_answer[0] if names_in_answer else "")
 

@@ -19,7 +19,7 @@ import numpy as np
 from .question import TIME_UNITS, QuestionInfo, analyse, has_type, proper_nouns, split_question
 from .retrieve import Retrieval
 from .store import Bm25Index, StoredChunk
-from .text import squash, terms, words
+from .text import squash, stem, terms, words
 from .types import Answer, Citation
 
 # Weights of the sentence score; see docs in the module string.
@@ -67,7 +67,6 @@ class Candidate:
 class Scored:
     candidate: Candidate
     score: float
-    coverage: float
     typed: bool
     entities_ok: bool
 
@@ -195,7 +194,7 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
             - (SHORT_PENALTY if len(c.text.split()) < SHORT_SENTENCE_WORDS or c.text == c.chunk.heading else 0)
             + W_NOVELTY * _novelty(c.terms, info.terms, bm25)
         )
-        out.append(Scored(c, value, coverage, typed, entity_coverage > 0))
+        out.append(Scored(c, value, typed, entity_coverage > 0))
     out.sort(key=lambda s: -s.score)
     return out
 
@@ -326,8 +325,6 @@ def _dedupe(chosen: list[Scored]) -> list[Scored]:
 
 
 def _original_words(question: str, stems: list[str]) -> list[str]:
-    from .text import stem
-
     found = []
     for w in re.findall(r"[\w’'$.,-]+", question):
         clean = w.strip(".,?!'’")
