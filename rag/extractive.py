@@ -35,12 +35,15 @@ CONTEXT_BLEND, NEIGHBOUR_WEIGHT = 0.3, 0.5
 COMPANION_MARGIN = 0.05
 MAX_ANSWER_WORDS = 60
 MIN_TOPIC_COVERAGE = 0.35
-TYPED_KINDS = frozenset({"number", "date", "person", "place", "speech"})
+TYPED_KINDS = frozenset({"number", "date", "person", "place", "speech", "email", "url"})
 COMMON_SHARE = 0.5
 TOPIC_DENSE = 0.62
 MAX_SENTENCES = 3
+ANCHOR_GAP = 0.4
 _CONTINUATION = re.compile(r"^[\"“]?(?:but|however|and|yet|still|he|she|they|it|this|that|these|those|the two)\b", re.I)
-_REFERS_BACK = re.compile(r"\b(?:it|its|this|that|these|those|they|them|there)\b", re.I)
+# "that" and "there" only when they open the sentence: mid-sentence they are mostly
+# conjunctions and place adverbs ("signaled that", "there are limits").
+_REFERS_BACK = re.compile(r"\b(?:it|its|this|these|those|they|them)\b|^[\"“]?(?:that|there)\b", re.I)
 _PRONOUN = re.compile(r"\b(?:he|she|him|his|her|they|them|their)\b", re.I)
 _NEGATIVE_REPLY = "The documents do not say."
 
@@ -69,6 +72,7 @@ class Scored:
     score: float
     typed: bool
     entities_ok: bool
+    topic: float = 0.0  # share of the question's topic (idf-weighted) the sentence covers
 
 
 def _coverage(
@@ -166,6 +170,13 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
         if context is None:
             context = context_cache[c.chunk.id] = _context_terms(c)
         coverage = _coverage(info.terms, c.terms, bm25)
+        topic = tuple(t for t in info.terms if t not in info.speaker)
+        # A sentence is about what it names, what its heading names, and what the
+        # sentence before names when it refers back to it.
+        about = c.terms | _terms_of(c.chunk.heading)
+        if _REFERS_BACK.search(c.text):
+            about |= _previous_terms(c)
+        topic_coverage = _coverage(topic, about, bm25, 0.0)
         context_coverage = _coverage(info.terms, context, bm25)
         typed = has_type(c.text, info.answer_type, question_words, info.focus, strict_focus, bm25.people)
         if typed and info.speaker:
@@ -179,9 +190,7 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
             # The number, date, name or statement must be about what was asked: the
             # sentence itself names the question's topic, or refers back to the sentence
             # before that does ("But it doesn't correspond to ...").
-            topic = tuple(t for t in info.terms if t not in info.speaker)
-            about = c.terms | _previous_terms(c) if _REFERS_BACK.search(c.text) else c.terms
-            typed = not topic or c.dense >= TOPIC_DENSE or _coverage(topic, about, bm25, 0.0) >= MIN_TOPIC_COVERAGE
+            typed = not topic or c.dense >= TOPIC_DENSE or topic_coverage >= MIN_TOPIC_COVERAGE
         present = [_mentions(entity, context, bm25) for entity in info.entities]
         entity_coverage = sum(present) / len(present) if present else 1.0
         value = (
@@ -194,7 +203,7 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
             - (SHORT_PENALTY if len(c.text.split()) < SHORT_SENTENCE_WORDS or c.text == c.chunk.heading else 0)
             + W_NOVELTY * _novelty(c.terms, info.terms, bm25)
         )
-        out.append(Scored(c, value, typed, entity_coverage > 0))
+        out.append(Scored(c, value, typed, entity_coverage > 0, topic_coverage))
     out.sort(key=lambda s: -s.score)
     return out
 
@@ -241,12 +250,24 @@ def _pick(info: QuestionInfo, ranked: list[Scored]) -> Scored | None:
     if not ranked:
         return None
     floor = max(MIN_SCORE, ranked[0].score - PICK_MARGIN)
+    anchor = max(ranked, key=lambda s: s.topic)
     for s in ranked:
         if s.score < floor:
             return None
-        if s.typed and s.entities_ok:
+        if s.typed and s.entities_ok and not _off_anchor(info, s, anchor):
             return s
     return None
+
+
+def _off_anchor(info: QuestionInfo, s: Scored, anchor: Scored) -> bool:
+    """Whether a sentence holding a figure, date or name is about something else than the
+    sentence that matches the question best: "a senior Russian official announced ..."
+    names nobody, and a name two paragraphs away does not answer "which official"."""
+    if info.answer_type not in TYPED_KINDS or anchor.typed:
+        return False
+    a, c = anchor.candidate, s.candidate
+    near = a.chunk.id == c.chunk.id and abs(a.index - c.index) <= 1
+    return not near and s.topic < anchor.topic - ANCHOR_GAP and a.dense >= c.dense
 
 
 def _describe(kind: str) -> str:
@@ -256,6 +277,8 @@ def _describe(kind: str) -> str:
         "person": "name",
         "place": "place",
         "speech": "statement by that person",
+        "email": "e-mail address",
+        "url": "web address",
     }.get(kind, "answer")
 
 

@@ -22,9 +22,13 @@ _FUNCTION_CAPS = frozenset(
 )
 _MONTHS = "january february march april may june july august september october november december"
 _DATE = re.compile(
-    r"\b(?:(?:19|20)\d{{2}}s?|(?:{})|(?:mon|tues|wednes|thurs|fri|satur|sun)day|yesterday|today|tomorrow|"
-    r"(?:last|this|next) (?:week|month|year|decade)|ago|decades?|centur(?:y|ies)|recent(?:ly)?)\b".format(
-        "|".join(_MONTHS.split())
+    r"\b(?:(?:19|20)\d{{2}}s?|(?-i:{})|(?:mon|tues|wednes|thurs|fri|satur|sun)day|yesterday|today|tomorrow|"
+    r"(?:last|this|next) (?:week|month|year|decade)|ago|decades?|centur(?:y|ies)|recent(?:ly)?|"
+    r"spring|summer|autumn|winter|(?:next|last|this|early|late|the) fall|"
+    r"(?:first|second|third|fourth|last|next) quarter|"
+    # "May" is a month only in a date's company, not in "you may not".
+    r"(?:in|of|since|until|by|early|late|mid-?|last|next|this)\s+May|May\s+\d)\b".format(
+        "|".join(m.capitalize() for m in _MONTHS.split() if m != "may")
     ),
     re.I,
 )
@@ -52,7 +56,10 @@ _NUMBER_QUESTION = re.compile(
     r"figure|proportion|sum|total|value|size|population|price|cost)\b|\bnumber of\b|"
     r"\bwhat(?:'s|’s| is| was| are| were)? (?:the |its |their )?(?:total |overall |approximate )?"
     r"(?:percent(?:age)?|share|number|amount|figure|proportion|sum|value|size|population|price|cost|"
-    r"volume|count|turnover)\b",
+    r"volume|count|turnover)\b|"
+    # Quantities asked for by their measure: "what prison sentence", "what age".
+    r"\b(?:prison|jail) (?:sentence|term)\b|\bwhat (?:sentence|age|distance|duration|height|weight|speed|"
+    r"temperature|salary|rate|penalty|fine) (?:has|did|was|is|will|does|do|were|are)\b",
     re.I,
 )
 _DATE_QUESTION = re.compile(
@@ -74,7 +81,7 @@ class QuestionInfo:
     # Names and numbers of the question, each as its stemmed words; a passage
     # mentions a name when it has any of its words ("Polad Bulbuloglu" ~ "Bulbuloglu").
     entities: tuple[tuple[str, ...], ...]
-    answer_type: str  # number | date | person | place | speech | reason | yesno | other
+    answer_type: str  # number | date | person | place | speech | email | url | reason | yesno | other
     speaker: tuple[str, ...] = ()  # stemmed words naming who is asked to have said something
     focus: str = ""  # stemmed noun a number must quantify ("how many *agreements*")
 
@@ -109,6 +116,10 @@ _PERSON_PATTERNS = (
         r"[Oo]fficial|[Cc]ounterpart|[Dd]irector|[Cc]hief|[Ll]eader|[Ww]ife|[Hh]usband)\b[^.,;:]{0,40},\s+" + _NAME
     ),
 )
+_EMAIL_QUESTION = re.compile(r"\be-?mail(?: address)?\b", re.I)
+_WEB_QUESTION = re.compile(r"\b(?:website|web ?site|web address|url|web ?page|home ?page)\b", re.I)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+|\b[\w-]+\.(?:org|com|net|gov|edu|int|io)\b", re.I)
 # Words that make a capitalised phrase an organisation, which can answer "who" too.
 _ORGANISATION = re.compile(
     r"\b(?:Foundation|Union|Agency|Ministry|Council|Company|Corporation|Inc|Ltd|University|Committee|"
@@ -134,10 +145,16 @@ def answer_type(question: str) -> str:
         return "number"
     if _DATE_QUESTION.search(q):
         return "date"
+    if re.search(r"\b(?:what|which)\b", q) and _EMAIL_QUESTION.search(q):
+        return "email"
+    if re.search(r"\b(?:what|which)\b", q) and _WEB_QUESTION.search(q):
+        return "url"
     if re.search(r"\b(?:what(?:'s|’s| is| was)|give|name) (?:the |its |their )?names?\b|^\s*name\b", q):
         return "person"
     if re.match(r"^\s*(?:who|whom|whose)\b", q) or re.search(
-        r"\b(?:which|what) (?:person|official|leader|president|minister|ambassador|adviser|advisor)\b", q
+        r"\b(?:which|what) (?:\w+ )?(?:person|official|leader|president|minister|ambassador|adviser|advisor|"
+        r"organi[sz]ation|company|agency|institution|firm|court|newspaper|broadcaster)\b",
+        q,
     ):
         return "person"
     if re.match(r"^\s*where\b", q) or re.search(
@@ -198,7 +215,8 @@ def _focus(question: str) -> str:
     if not match:
         match = re.search(r"\b(?:number|amount|count) of ([\w’'-]+)", q)
     if not match:
-        return ""
+        # "what prison sentence", "what age": a length of time.
+        return "@time" if re.search(r"\b(?:sentence|term|duration|age)\b", q) else ""
     # The counted noun is usually the first plural ("how many ethnic *Armenians* fled").
     candidates = match.group(1).split()
     plural = [w for w in candidates if w.endswith("s") and not w.endswith("ss")]
@@ -243,6 +261,8 @@ def has_type(
         return any(0 <= _distance(tokens, n.start(), pos) <= 3 for n in numbers for pos in mentions)
     if kind == "date":
         return any(m.group().lower() not in question_words for m in _DATE.finditer(sentence))
+    if kind == "place" and _URL.search(sentence):
+        return True  # "where can I obtain a copy": at an address
     if kind in ("person", "place"):
         # A name the question does not hold already: "Vladimir Putin" is not new when
         # "Putin" is asked about, "Mozilla Foundation" is when "Mozilla" is.
@@ -256,6 +276,11 @@ def has_type(
         return False
     if kind == "speech":
         return bool(_SPEECH.search(sentence))
+    if kind == "email":
+        return bool(_EMAIL.search(sentence))
+    if kind == "url":
+        # "Which website ...": its address, or its name ("the website Haqqin").
+        return bool(_URL.search(sentence)) or has_type(sentence, "place", question_words)
     return True
 
 

@@ -1,0 +1,64 @@
+"""The extractive answerer on a short article it was never tuned on: it answers what the
+article says, by the kind of answer asked for, and abstains on what it only implies."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answer import Pipeline
+
+from conftest import make_settings
+
+ARTICLE = """Harbour expansion approved
+
+In March, a senior port official announced that the city would build a new container \
+terminal on the east bank. The terminal will cost about 300 million euros, according to \
+the plan. Construction is expected to start next spring.
+
+The mayor, Anna Kovacs, praised the decision at a press conference on the quay. "This \
+terminal will bring thousands of jobs to the east bank," Kovacs said. Critics, led by the \
+environmental group Blue Coast, warned that the wetlands next to the site would be lost.
+
+The port handled 12 million tonnes of cargo last year. Its director, Piet de Vries, has \
+run it since 2015.
+"""
+
+
+@pytest.fixture(scope="module")
+def harbour(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
+    docs = tmp_path_factory.mktemp("harbour-docs")
+    (docs / "harbour.txt").write_text(ARTICLE, encoding="utf-8")
+    return Pipeline(make_settings(tmp_path_factory.mktemp("harbour"), docs=docs))
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Who is the mayor?", "Anna Kovacs"),
+        ("How much will the terminal cost?", "300 million euros"),
+        ("Which group warned about the wetlands?", "Blue Coast"),
+        ("Who runs the port?", "Piet de Vries"),
+        ("When will construction start?", "next spring"),
+        ("How much cargo did the port handle last year?", "12 million tonnes"),
+    ],
+)
+def test_answers_with_the_sentence_that_holds_the_asked_kind(harbour: Pipeline, question: str, expected: str) -> None:
+    answer = harbour.answer(question)
+    assert not answer.abstained, answer.text
+    assert expected in answer.citations[0].quote
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # The sentence about the announcement names nobody; a name elsewhere is not the answer.
+        "What is the name of the official who announced the container terminal on the east bank?",
+        "What e-mail address can critics write to?",
+        "What prison sentence did the port official receive?",
+        "How many jobs per year will the terminal create by 2030?",
+    ],
+)
+def test_abstains_when_the_article_only_implies_the_answer(harbour: Pipeline, question: str) -> None:
+    answer = harbour.answer(question)
+    assert answer.abstained, answer.text
+    assert not answer.citations

@@ -1,0 +1,50 @@
+"""What a question asks for: the answer type and what a sentence must hold to answer it."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.question import analyse, has_type
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "focus"),
+    [
+        ("How many agreements did they sign?", "number", "agreement"),
+        ("What prison sentence has the former minister received?", "number", "@time"),
+        ("How long is the bridge?", "number", "@time"),
+        ("What e-mail address does the licence give for violations?", "email", ""),
+        ("Which website did he publish the correction on?", "url", ""),
+        ("Which organisation acts as the licence steward?", "person", ""),
+        ("Which court hears the disputes?", "person", ""),
+        ("Where can I obtain a copy?", "place", ""),
+        ("When did the talks end?", "date", ""),
+    ],
+)
+def test_the_answer_type_follows_what_is_asked(question: str, kind: str, focus: str) -> None:
+    info = analyse(question)
+    assert (info.answer_type, info.focus) == (kind, focus)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind", "holds"),
+    [
+        ("You may not use this file except in compliance.", "date", False),
+        ("In May, a senior official announced the plan.", "date", True),
+        ("The treaty was signed on May 5.", "date", True),
+        ("Report violations to licensing@example.org.", "email", True),
+        ("Report violations to the Foundation.", "email", False),
+        ("You can obtain one at http://mozilla.org/MPL/2.0/.", "place", True),
+        ("He followed up with a government-affiliated website, Haqqin.", "url", True),
+        ("He followed up with a website.", "url", False),
+    ],
+)
+def test_a_sentence_holds_an_answer_of_the_asked_kind(sentence: str, kind: str, holds: bool) -> None:
+    assert has_type(sentence, kind, set()) is holds
+
+
+def test_a_prison_sentence_is_a_length_of_time_next_to_a_number() -> None:
+    info = analyse("What prison sentence did the adviser receive?")
+    words = {"what", "prison", "sentence", "did", "the", "adviser", "receive"}
+    assert has_type("He was sentenced to 20 years in prison.", "number", words, info.focus)
+    assert not has_type("He sat in prison, one of 15 officials held there.", "number", words, info.focus)
