@@ -58,7 +58,11 @@ def _person(history: History, people: frozenset[str]) -> str:
 
 
 def _topic(question: str) -> str:
-    """The subject matter of a question: its last noun phrase ("the consulate")."""
+    """The subject matter of a question: what it asks "about" ("the trade turnover
+    between the two countries"), else its last noun phrase ("the consulate")."""
+    about = re.search(r"\babout\s+((?:the|a|an)\s+[^?]+?)\s*\??\s*$", question, re.I)
+    if about:
+        return "the " + about.group(1).split(None, 1)[1]
     phrases = _NOUN_PHRASE.findall(question)
     phrases = [p for p in phrases if p.split()[-1].lower() not in STOPWORDS]
     if phrases:
