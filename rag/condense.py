@@ -47,7 +47,7 @@ def _person(history: History, people: frozenset[str]) -> str:
         return bool({w.lower() for w in re.findall(r"\w+", name)} & people)
 
     names_in_answer = [p for p in proper_nouns(answer) if not set(p.lower().split()) & asked]
-    if analyse(question).answer_type == "person" and names_in_answer:
+    if analyse(question).answer_type in ("who", "person") and names_in_answer:
         return max(names_in_answer, key=lambda p: (len(p.split()) > 1, -names_in_answer.index(p)))
     for names in (proper_nouns(question), proper_nouns(answer)):
         people_named = [n for n in names if is_person(n)]

@@ -19,7 +19,7 @@ import numpy as np
 from .question import TIME_UNITS, QuestionInfo, analyse, has_type, proper_nouns, split_question
 from .retrieve import Retrieval
 from .store import Bm25Index, StoredChunk
-from .text import squash, stem, terms, words
+from .text import acronyms, squash, stem, terms, words
 from .types import Answer, Citation
 
 # Weights of the sentence score; see docs in the module string.
@@ -35,7 +35,7 @@ CONTEXT_BLEND, NEIGHBOUR_WEIGHT = 0.3, 0.5
 COMPANION_MARGIN = 0.05
 MAX_ANSWER_WORDS = 60
 MIN_TOPIC_COVERAGE = 0.35
-TYPED_KINDS = frozenset({"number", "date", "person", "place", "speech", "email", "url"})
+TYPED_KINDS = frozenset({"number", "date", "who", "person", "place", "speech", "email", "url"})
 COMMON_SHARE = 0.5
 TOPIC_DENSE = 0.62
 MAX_SENTENCES = 3
@@ -148,14 +148,13 @@ def _terms_of(text: str) -> frozenset[str]:
 
 def _context_terms(c: Candidate) -> frozenset[str]:
     """Terms of the sentence's surroundings: its chunk, heading and document title,
-    plus the title's acronyms ("mpl" for "Mozilla Public License")."""
-    return _terms_of(f"{c.chunk.title}\n{c.chunk.heading}\n{c.chunk.text}") | _acronyms(c.chunk.title)
+    plus the acronyms of the names there ("gpl" for "GNU General Public License")."""
+    return _context_of(f"{c.chunk.title}\n{c.chunk.heading}\n{c.chunk.text}")
 
 
 @lru_cache(maxsize=4096)
-def _acronyms(title: str) -> frozenset[str]:
-    initials = "".join(w[0] for w in re.findall(r"[A-Z][\w-]*", title)).lower()
-    return frozenset(initials[:n] for n in range(2, len(initials) + 1))
+def _context_of(text: str) -> frozenset[str]:
+    return _terms_of(text) | acronyms(text)
 
 
 def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Scored]:
@@ -275,6 +274,7 @@ def _describe(kind: str) -> str:
         "number": "figure",
         "date": "date",
         "person": "name",
+        "who": "name",
         "place": "place",
         "speech": "statement by that person",
         "email": "e-mail address",
@@ -314,9 +314,11 @@ def _companions(best: Scored, ranked: list[Scored], chosen: list[Scored]) -> lis
     words_so_far = sum(len(s.candidate.text.split()) for s in chosen)
     for s in ranked[1:]:
         c = s.candidate
+        adjacent = c.chunk.id == best.candidate.chunk.id and c.index == best.candidate.index + 1
+        if adjacent and best.candidate.text.rstrip().endswith(":"):
+            return [s]  # "... with two steps:" is answered by what follows
         if (c.chunk.id, c.index) in taken or s.score < MIN_SCORE:
             continue
-        adjacent = c.chunk.id == best.candidate.chunk.id and c.index == best.candidate.index + 1
         if adjacent and (
             (_CONTINUATION.match(c.text) and s.score >= 0.8 * best.score)
             or (c.text[:1] in '"“' and s.typed and s.score >= 0.6 * best.score)

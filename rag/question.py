@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .text import STOPWORDS, stem, terms, words
+from .text import STOPWORDS, acronyms, stem, terms, words
 
 _WH = {"who", "whom", "whose", "what", "when", "where", "why", "how", "which"}
 _FUNCTION_CAPS = frozenset(
@@ -20,6 +20,18 @@ _FUNCTION_CAPS = frozenset(
     yes no not there here then so such other another some many most each every all both either
     neither one two three mr mrs ms dr president minister""".split()
 )
+_ROLE = re.compile(
+    r"\b(?:employers?|employees?|schools?|universit(?:y|ies)|authors?|holders?|owners?|licensors?|licensees?|"
+    r"recipients?|users?|developers?|programmers?|contributors?|compan(?:y|ies)|governments?|courts?|judges?|"
+    r"police|ministers?|officials?|leaders?|presidents?|parties|party|publishers?|sellers?|buyers?|vendors?|"
+    r"manufacturers?|distributors?|customers?|clients?|members?|committees?|boards?|agenc(?:y|ies)|"
+    r"foundations?|citizens?|anyone|everyone|nobody|no one|persons?|individuals?|staff|workers?|officers?|"
+    r"directors?|managers?|spokes(?:man|woman|person)|journalists?|reporters?|experts?|analysts?|critics?|"
+    r"lawyers?|attorneys?|doctors?|teachers?|students?|parents?|volunteers?|residents?|voters?|soldiers?)\b",
+    re.I,
+)
+_QUOTED = re.compile(r"[\"“«]([^\"“”«»]{2,60})[\"”»]")
+_I_CONTRACTION = re.compile(r"I(?:['’](?:m|ve|d|ll))?$")
 _MONTHS = "january february march april may june july august september october november december"
 _DATE = re.compile(
     r"\b(?:(?:19|20)\d{{2}}s?|(?-i:{})|(?:mon|tues|wednes|thurs|fri|satur|sun)day|yesterday|today|tomorrow|"
@@ -65,7 +77,8 @@ _NUMBER_QUESTION = re.compile(
 _DATE_QUESTION = re.compile(
     r"^\s*when\s+(?:did|do|does|is|was|were|will|would|has|have|had|can|could|should|are)\b|"
     r"\b(?:what|which) (?:year|date|month|day|time|decade|century)\b|\bsince when\b|"
-    r"\bin what (?:year|month)\b|\bon what (?:date|day)\b",
+    r"\bin what (?:year|month)\b|\bon what (?:date|day)\b|"
+    r"\bwhat(?:'s|’s| is| was| are| were) the (?:\w+ )?(?:date|year|deadline)\b",
     re.I,
 )
 _SPLIT = re.compile(
@@ -81,7 +94,7 @@ class QuestionInfo:
     # Names and numbers of the question, each as its stemmed words; a passage
     # mentions a name when it has any of its words ("Polad Bulbuloglu" ~ "Bulbuloglu").
     entities: tuple[tuple[str, ...], ...]
-    answer_type: str  # number | date | person | place | speech | email | url | reason | yesno | other
+    answer_type: str  # number | date | who | person | place | speech | email | url | reason | yesno | other
     speaker: tuple[str, ...] = ()  # stemmed words naming who is asked to have said something
     focus: str = ""  # stemmed noun a number must quantify ("how many *agreements*")
 
@@ -91,7 +104,9 @@ def proper_nouns(text: str) -> list[str]:
     because they start a sentence ("Besides", "Apart")."""
     found = []
     for match in re.finditer(r"[A-Z][\w’'\-]*(?:\s+(?:of\s+|the\s+)?[A-Z][\w’'\-]*)*", text):
-        phrase_words = [w for w in match.group().split() if w.lower() not in _FUNCTION_CAPS]
+        phrase_words = [
+            w for w in match.group().split() if w.lower() not in _FUNCTION_CAPS and not _I_CONTRACTION.match(w)
+        ]
         before = text[: match.start()].rstrip(" \"“‘'(")
         sentence_initial = not before or before[-1] in ".!?:;\n"
         if sentence_initial and len(phrase_words) == 1 and match.group() == phrase_words[0]:
@@ -151,7 +166,9 @@ def answer_type(question: str) -> str:
         return "url"
     if re.search(r"\b(?:what(?:'s|’s| is| was)|give|name) (?:the |its |their )?names?\b|^\s*name\b", q):
         return "person"
-    if re.match(r"^\s*(?:who|whom|whose)\b", q) or re.search(
+    if re.match(r"^\s*(?:who|whom|whose)\b", q):
+        return "who"  # a name, or a role when the documents name nobody ("your employer")
+    if re.search(
         r"\b(?:which|what) (?:\w+ )?(?:person|official|leader|president|minister|ambassador|adviser|advisor|"
         r"organi[sz]ation|company|agency|institution|firm|court|newspaper|broadcaster)\b",
         q,
@@ -173,6 +190,8 @@ def answer_type(question: str) -> str:
 def analyse(question: str) -> QuestionInfo:
     kind = answer_type(question)
     entity_terms: list[tuple[str, ...]] = [tuple(terms(p)) for p in proper_nouns(question)]
+    # A quoted term is asked about by that name: "how does it define the "source code"".
+    entity_terms.extend(tuple(terms(q)) for q in _QUOTED.findall(question))
     entity_terms.extend((stem(w),) for w in words(question) if any(ch.isdigit() for ch in w))
     speaker: tuple[str, ...] = ()
     if kind == "speech":
@@ -263,16 +282,23 @@ def has_type(
         return any(m.group().lower() not in question_words for m in _DATE.finditer(sentence))
     if kind == "place" and _URL.search(sentence):
         return True  # "where can I obtain a copy": at an address
-    if kind in ("person", "place"):
+    if kind in ("person", "place", "who"):
         # A name the question does not hold already: "Vladimir Putin" is not new when
         # "Putin" is asked about, "Mozilla Foundation" is when "Mozilla" is.
         for phrase in proper_nouns(sentence):
             phrase_words = {w.lower() for w in phrase.split()}
             if not phrase_words - question_words or phrase_words & question_words & people:
                 continue
+            if {a for a in acronyms(phrase) if len(a) > 2} & question_words:
+                continue  # "GNU General Public License" is no answer to a question about "the GPL"
             # "Who" wants a person or an organisation, not a place ("Moscow").
             if kind == "place" or not people or phrase_words & people or _ORGANISATION.search(phrase):
                 return True
+        if kind == "who" and not people:
+            # "Who must sign?" -- "your employer or school": people by their role, in
+            # documents that name nobody as a person (licences, manuals). Where people
+            # are named (news), "who heads X" wants a name, not "a senior official".
+            return any(m.group().lower() not in question_words for m in _ROLE.finditer(sentence))
         return False
     if kind == "speech":
         return bool(_SPEECH.search(sentence))

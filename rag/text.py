@@ -142,3 +142,19 @@ def clip(text: str, limit: int) -> str:
         return text
     cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:-–—")
     return cut + "…"
+
+
+_CAPITALISED_RUN = re.compile(r"[A-Z][\w-]*(?:\s+(?:of\s+|the\s+|and\s+)?[A-Z][\w-]*)+")
+
+
+def acronyms(text: str) -> frozenset[str]:
+    """Lower-cased acronyms a text's capitalised word runs could go by: "GNU General
+    Public License" gives "gpl", "ggpl", "gp", ... so a question about "the GPL" finds
+    a passage that spells the name out."""
+    found: set[str] = set()
+    for run in _CAPITALISED_RUN.finditer(text):
+        initials = "".join(w[0] for w in run.group().split() if w[0].isupper()).lower()
+        for i in range(len(initials)):
+            for j in range(i + 2, min(len(initials), i + 6) + 1):
+                found.add(initials[i:j])
+    return frozenset(found)

@@ -3,6 +3,8 @@ article says, by the kind of answer asked for, and abstains on what it only impl
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from rag.answer import Pipeline
@@ -62,3 +64,15 @@ def test_abstains_when_the_article_only_implies_the_answer(harbour: Pipeline, qu
     answer = harbour.answer(question)
     assert answer.abstained, answer.text
     assert not answer.citations
+
+
+def test_a_sentence_ending_in_a_colon_is_answered_with_what_follows(tmp_path: Path) -> None:
+    docs = tmp_path / "src"
+    docs.mkdir()
+    (docs / "guide.txt").write_text(
+        "Keeping bees\n\nA new keeper needs two things before the first hive arrives:\n"
+        "a veil with gloves, and a smoker with dry fuel.\n\nHives are best inspected on warm afternoons.\n",
+        encoding="utf-8",
+    )
+    answer = Pipeline(make_settings(tmp_path, docs=docs)).answer("What two things does a new keeper need?")
+    assert "smoker" in answer.text

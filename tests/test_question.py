@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.question import analyse, has_type
+from rag.text import acronyms
 
 
 @pytest.mark.parametrize(
@@ -48,3 +49,26 @@ def test_a_prison_sentence_is_a_length_of_time_next_to_a_number() -> None:
     words = {"what", "prison", "sentence", "did", "the", "adviser", "receive"}
     assert has_type("He was sentenced to 20 years in prison.", "number", words, info.focus)
     assert not has_type("He sat in prison, one of 15 officials held there.", "number", words, info.focus)
+
+
+def test_an_acronym_stands_for_the_name_it_abbreviates() -> None:
+    assert {"gpl", "fsf"} <= acronyms("the GNU General Public License of the Free Software Foundation")
+    # A spelled-out name is no new answer to a question about its acronym.
+    words = {"who", "wrote", "the", "gpl"}
+    assert not has_type("This is the GNU General Public License.", "who", words)
+
+
+def test_quoted_terms_are_asked_about_by_name() -> None:
+    info = analyse('How does the licence define the "source code" of a work?')
+    assert ("sourc", "code") in info.entities
+
+
+def test_i_and_its_contractions_are_not_names() -> None:
+    assert analyse("What if I've received a notice before?").entities == ()
+
+
+def test_who_is_answered_by_a_role_only_where_the_documents_name_no_people() -> None:
+    sentence = "You should get your employer or school to sign a disclaimer."
+    words = {"who", "should", "sign", "a", "disclaimer"}
+    assert has_type(sentence, "who", words)
+    assert not has_type(sentence, "who", words, people=frozenset({"aliyev"}))
