@@ -35,7 +35,7 @@ CONTEXT_BLEND, NEIGHBOUR_WEIGHT = 0.3, 0.5
 COMPANION_MARGIN = 0.05
 MAX_ANSWER_WORDS = 60
 MIN_TOPIC_COVERAGE = 0.35
-TYPED_KINDS = frozenset({"number", "date", "who", "person", "place", "speech", "email", "url"})
+TYPED_KINDS = frozenset({"number", "date", "who", "person", "place", "speech", "email", "url", "address", "definition"})
 COMMON_SHARE = 0.5
 TOPIC_DENSE = 0.62
 MAX_SENTENCES = 3
@@ -279,6 +279,8 @@ def _describe(kind: str) -> str:
         "speech": "statement by that person",
         "email": "e-mail address",
         "url": "web address",
+        "address": "postal address",
+        "definition": "definition",
     }.get(kind, "answer")
 
 

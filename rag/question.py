@@ -30,6 +30,22 @@ _ROLE = re.compile(
     r"lawyers?|attorneys?|doctors?|teachers?|students?|parents?|volunteers?|residents?|voters?|soldiers?)\b",
     re.I,
 )
+_POSTAL = re.compile(
+    r"\b\d+\s+(?:[A-Z][\w.]*\s+){1,4}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Way|Place|Square|Drive)\b|"
+    r"\bP\.?\s?O\.?\s+Box\s+\d+|\b(?:Suite|Floor)\s+\d+"
+)
+_DEFINITION_QUESTION = re.compile(
+    r"\bhow (?:does|do|did) .+ define\b|\bwhat (?:is|are) the definition of\b|"
+    # "What does the visit mean for Armenia?" asks for an assessment, not a definition.
+    r"\bwhat (?:does|do) (?:the (?:term|word|phrase|acronym|abbreviation) )?[\"“][^\"”]+[\"”] mean\b|"
+    r"\bwhat is meant by\b|\bhow is .+ defined\b|\bwhat does \S+ stand for\b",
+    re.I,
+)
+_DEFINES = re.compile(
+    r"\b(?:means?|shall mean|refers? to|is defined as|are defined as|is called|are called|stands? for|"
+    r"is (?:a|an|the) (?:term|name) for)\b",
+    re.I,
+)
 _QUOTED = re.compile(r"[\"“«]([^\"“”«»]{2,60})[\"”»]")
 _I_CONTRACTION = re.compile(r"I(?:['’](?:m|ve|d|ll))?$")
 _MONTHS = "january february march april may june july august september october november december"
@@ -94,7 +110,7 @@ class QuestionInfo:
     # Names and numbers of the question, each as its stemmed words; a passage
     # mentions a name when it has any of its words ("Polad Bulbuloglu" ~ "Bulbuloglu").
     entities: tuple[tuple[str, ...], ...]
-    answer_type: str  # number | date | who | person | place | speech | email | url | reason | yesno | other
+    answer_type: str  # number | date | who | person | place | speech | email | url | address | definition | reason | yesno | other
     speaker: tuple[str, ...] = ()  # stemmed words naming who is asked to have said something
     focus: str = ""  # stemmed noun a number must quantify ("how many *agreements*")
 
@@ -164,6 +180,10 @@ def answer_type(question: str) -> str:
         return "email"
     if re.search(r"\b(?:what|which)\b", q) and _WEB_QUESTION.search(q):
         return "url"
+    if re.search(r"\b(?:postal|mailing|street|physical|office|home) address\b|\bwhat(?:'s|’s| is| was) the address\b", q):
+        return "address"
+    if _DEFINITION_QUESTION.search(q):
+        return "definition"
     if re.search(r"\b(?:what(?:'s|’s| is| was)|give|name) (?:the |its |their )?names?\b|^\s*name\b", q):
         return "person"
     if re.match(r"^\s*(?:who|whom|whose)\b", q):
@@ -302,6 +322,10 @@ def has_type(
         return False
     if kind == "speech":
         return bool(_SPEECH.search(sentence))
+    if kind == "address":
+        return bool(_POSTAL.search(sentence))
+    if kind == "definition":
+        return bool(_DEFINES.search(sentence))
     if kind == "email":
         return bool(_EMAIL.search(sentence))
     if kind == "url":

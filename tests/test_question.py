@@ -20,6 +20,11 @@ from rag.text import acronyms
         ("Which court hears the disputes?", "person", ""),
         ("Where can I obtain a copy?", "place", ""),
         ("When did the talks end?", "date", ""),
+        ("What is the date of version 3 of the licence?", "date", ""),
+        ("What is the postal address of the Foundation?", "address", ""),
+        ('How does the licence define the "source code" of a work?', "definition", ""),
+        ('What does "conveying" mean?', "definition", ""),
+        ("What does the visit mean for Armenia?", "other", ""),
     ],
 )
 def test_the_answer_type_follows_what_is_asked(question: str, kind: str, focus: str) -> None:
@@ -38,6 +43,10 @@ def test_the_answer_type_follows_what_is_asked(question: str, kind: str, focus: 
         ("You can obtain one at http://mozilla.org/MPL/2.0/.", "place", True),
         ("He followed up with a government-affiliated website, Haqqin.", "url", True),
         ("He followed up with a website.", "url", False),
+        ("Write to 51 Franklin Street, Fifth Floor, Boston.", "address", True),
+        ("Write to the Foundation in Boston.", "address", False),
+        ('The "source code" for a work means the preferred form for making changes.', "definition", True),
+        ("Corresponding Source includes interface definition files.", "definition", False),
     ],
 )
 def test_a_sentence_holds_an_answer_of_the_asked_kind(sentence: str, kind: str, holds: bool) -> None:
