@@ -110,7 +110,8 @@ class QuestionInfo:
     # Names and numbers of the question, each as its stemmed words; a passage
     # mentions a name when it has any of its words ("Polad Bulbuloglu" ~ "Bulbuloglu").
     entities: tuple[tuple[str, ...], ...]
-    answer_type: str  # number | date | who | person | place | speech | email | url | address | definition | reason | yesno | other
+    # number | date | who | person | place | speech | email | url | address | definition | reason | yesno | other
+    answer_type: str
     speaker: tuple[str, ...] = ()  # stemmed words naming who is asked to have said something
     focus: str = ""  # stemmed noun a number must quantify ("how many *agreements*")
 
@@ -180,7 +181,9 @@ def answer_type(question: str) -> str:
         return "email"
     if re.search(r"\b(?:what|which)\b", q) and _WEB_QUESTION.search(q):
         return "url"
-    if re.search(r"\b(?:postal|mailing|street|physical|office|home) address\b|\bwhat(?:'s|’s| is| was) the address\b", q):
+    if re.search(
+        r"\b(?:postal|mailing|street|physical|office|home) address\b|\bwhat(?:'s|’s| is| was) the address\b", q
+    ):
         return "address"
     if _DEFINITION_QUESTION.search(q):
         return "definition"
