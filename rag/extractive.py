@@ -35,10 +35,13 @@ CONTEXT_BLEND, NEIGHBOUR_WEIGHT = 0.3, 0.5
 COMPANION_MARGIN = 0.05
 MAX_ANSWER_WORDS = 60
 MIN_TOPIC_COVERAGE = 0.35
-TYPED_KINDS = frozenset({"number", "date", "who", "person", "place", "speech", "email", "url", "address", "definition"})
+TYPED_KINDS = frozenset(
+    {"number", "date", "who", "person", "place", "speech", "wording", "email", "url", "address", "definition"}
+)
 COMMON_SHARE = 0.5
 TOPIC_DENSE = 0.62
 MAX_SENTENCES = 3
+_QUOTE_MARKS = '"“«'
 ANCHOR_GAP = 0.4
 _CONTINUATION = re.compile(r"^[\"“]?(?:but|however|and|yet|still|he|she|they|it|this|that|these|those|the two)\b", re.I)
 # "that" and "there" only when they open the sentence: mid-sentence they are mostly
@@ -115,10 +118,15 @@ def candidates(retrieval: Retrieval) -> list[Candidate]:
         for i, (s, e) in enumerate(chunk.sentences):
             text = chunk.text[s:e]
             found = _terms_of(text)
+            similarity = float(dense[i])
             if previous and _PRONOUN.search(text):
                 # "..., he said": the sentence is about whoever the previous one named.
                 found = found | _names_of(previous)
-            out.append(Candidate(chunk, i, rank, text, found, float(dense[i])))
+                if text[:1] in _QUOTE_MARKS:
+                    # A quotation after its lead-in ("Putin marveled at how Baku had
+                    # developed. "It's an oasis," he said."): the lead-in says what it is about.
+                    similarity = max(similarity, float(dense[i - 1]))
+            out.append(Candidate(chunk, i, rank, text, found, similarity))
             previous = text
     return out
 
@@ -277,6 +285,7 @@ def _describe(kind: str) -> str:
         "who": "name",
         "place": "place",
         "speech": "statement by that person",
+        "wording": "quotation",
         "email": "e-mail address",
         "url": "web address",
         "address": "postal address",

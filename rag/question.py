@@ -148,6 +148,16 @@ _PERSON_PATTERNS = (
         r"[Oo]fficial|[Cc]ounterpart|[Dd]irector|[Cc]hief|[Ll]eader|[Ww]ife|[Hh]usband)\b[^.,;:]{0,40},\s+" + _NAME
     ),
 )
+_WORDING_QUESTION = re.compile(
+    r"^\s*what did .+ (?:call|dub|nickname|label)\b|"
+    r"\bwhat (?:\w+ )?(?:word|words|term|phrase|expression|nickname|label|metaphor) did\b",
+    re.I,
+)
+_WORDING = re.compile(
+    r"[\"“”«»]|\b(?:call(?:ed|s|ing)?|dubb(?:ed|ing)|describ(?:ed|es|ing) (?:\w+ )*?as|termed|labell?(?:ed|ing)|"
+    r"referred to as|nicknamed|known as)\b",
+    re.I,
+)
 _EMAIL_QUESTION = re.compile(r"\be-?mail(?: address)?\b", re.I)
 _WEB_QUESTION = re.compile(r"\b(?:website|web ?site|web address|url|web ?page|home ?page)\b", re.I)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -201,6 +211,10 @@ def answer_type(question: str) -> str:
         r"\b(?:which|what) (?:city|country|region|place|capital|territory)\b", q
     ):
         return "place"
+    if _WORDING_QUESTION.search(q) and proper_nouns(question):
+        # A named speaker's own words ("what did Putin call it"); "what word does the
+        # analysis use" asks for the author's word, found by its meaning alone.
+        return "wording"
     if re.match(r"^\s*what did\b|^\s*how did\b", q) and _SPEECH_QUESTION.search(q):
         return "speech"
     if re.match(r"^\s*why\b", q):
@@ -217,7 +231,7 @@ def analyse(question: str) -> QuestionInfo:
     entity_terms.extend(tuple(terms(q)) for q in _QUOTED.findall(question))
     entity_terms.extend((stem(w),) for w in words(question) if any(ch.isdigit() for ch in w))
     speaker: tuple[str, ...] = ()
-    if kind == "speech":
+    if kind in ("speech", "wording"):
         match = re.search(
             r"\b(?:did|does|do)\s+(?:the\s+)?(.+?)\s+(?:say|tell|state|announce|mention|call|describe|remark|comment|note|claim|warn|respond|reply|add|think|feel|express|signal)",
             question,
@@ -325,6 +339,8 @@ def has_type(
         return False
     if kind == "speech":
         return bool(_SPEECH.search(sentence))
+    if kind == "wording":
+        return bool(_WORDING.search(sentence))
     if kind == "address":
         return bool(_POSTAL.search(sentence))
     if kind == "definition":

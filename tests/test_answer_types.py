@@ -21,6 +21,9 @@ The mayor, Anna Kovacs, praised the decision at a press conference on the quay. 
 terminal will bring thousands of jobs to the east bank," Kovacs said. Critics, led by the \
 environmental group Blue Coast, warned that the wetlands next to the site would be lost.
 
+Kovacs also marvelled at how quickly the port authority had drawn up the plan. "It is a \
+gift to the whole city," she said.
+
 The port handled 12 million tonnes of cargo last year. Its director, Piet de Vries, has \
 run it since 2015.
 """
@@ -42,6 +45,8 @@ def harbour(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
         ("Who runs the port?", "Piet de Vries"),
         ("When will construction start?", "next spring"),
         ("How much cargo did the port handle last year?", "12 million tonnes"),
+        # The quotation says it; the sentence before says what it is about.
+        ("What did Kovacs call the plan?", "gift"),
     ],
 )
 def test_answers_with_the_sentence_that_holds_the_asked_kind(harbour: Pipeline, question: str, expected: str) -> None:

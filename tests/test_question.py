@@ -25,6 +25,8 @@ from rag.text import acronyms
         ('How does the licence define the "source code" of a work?', "definition", ""),
         ('What does "conveying" mean?', "definition", ""),
         ("What does the visit mean for Armenia?", "other", ""),
+        ("What did Putin call Baku?", "wording", ""),
+        ("What word does the analysis use for it?", "other", ""),
     ],
 )
 def test_the_answer_type_follows_what_is_asked(question: str, kind: str, focus: str) -> None:
