@@ -29,11 +29,21 @@ _NOUN_PHRASE = re.compile(
 )
 
 
+_WHICH = re.compile(
+    r"^\s*(?:which|what)\s+((?:[\w’'-]+\s+){0,3}?[\w’'-]+)\s+"
+    r"(?:is|are|was|were|did|does|do|has|have|had|can|could|will|would|should)\b",
+    re.I,
+)
+_ONE = re.compile(r"\b(each|every|this|that|the same|which)\s+one\b", re.I)
+
+
 def is_follow_up(question: str) -> bool:
     q = question.strip()
     if _WHAT_ABOUT.match(q) or re.match(r"(?:and|also|so|but|then)\b|what else\b", q, re.I):
         return True
-    return bool(re.search(rf"\b(?:{_PERSON_PRONOUNS}|{_THING_PRONOUNS}|there|then|those|these)\b", q, re.I))
+    return bool(
+        _ONE.search(q) or re.search(rf"\b(?:{_PERSON_PRONOUNS}|{_THING_PRONOUNS}|there|then|those|these)\b", q, re.I)
+    )
 
 
 def _person(history: History, people: frozenset[str]) -> str:
@@ -60,6 +70,12 @@ def _person(history: History, people: frozenset[str]) -> str:
 def _topic(question: str) -> str:
     """The subject matter of a question: what it asks "about" ("the trade turnover
     between the two countries"), else its last noun phrase ("the consulate")."""
+    quoted = re.search(r"[\"“]([^\"“”]{2,40})[\"”]", question)
+    if quoted:
+        return f'the "{quoted.group(1)}"'  # a term asked about by name
+    which = _WHICH.match(question)
+    if which and which.group(1).split()[0].lower() not in STOPWORDS:
+        return "the " + which.group(1)  # "Which treaty is mentioned?" -> "the treaty"
     about = re.search(r"\babout\s+((?:the|a|an)\s+[^?]+?)\s*\??\s*$", question, re.I)
     if about:
         return "the " + about.group(1).split(None, 1)[1]
@@ -95,6 +111,9 @@ def condense(question: str, history: History | None, people: frozenset[str] = fr
             rewritten,
             flags=re.I,
         )
+    if topic:
+        # "What does each one grant?" after a question about "contributors".
+        rewritten = _ONE.sub(lambda m: f"{m.group(1)} {topic.split(None, 1)[-1].strip(chr(34))}", rewritten)
     place = [p for p in proper_nouns(previous_question + " " + history[-1][1]) if p not in person]
     if place:
         rewritten = re.sub(r"\bthere\b", "in " + place[0], rewritten, flags=re.I)

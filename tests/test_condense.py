@@ -1,0 +1,36 @@
+"""Offline follow-up rewriting: a follow-up becomes a question that stands on its own."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.condense import condense
+
+
+@pytest.mark.parametrize(
+    ("previous", "follow_up", "expected"),
+    [
+        (
+            "What did Aliyev say about the trade turnover between the two countries?",
+            "How did Putin respond to that?",
+            "How did Putin respond to the trade turnover between the two countries?",
+        ),
+        (
+            'What is a "contributor" under the licence?',
+            "What kind of patent licence does each one grant?",
+            "What kind of patent licence does each contributor grant?",
+        ),
+        (
+            "Which international treaty is mentioned in the section on circumvention?",
+            "When was it adopted?",
+            "When was it adopted (the international treaty)?",
+        ),
+        ("What did Aliyev say about trade?", "What about Putin?", "What did Putin say about trade?"),
+    ],
+)
+def test_a_follow_up_names_what_it_refers_to(previous: str, follow_up: str, expected: str) -> None:
+    assert condense(follow_up, [(previous, "an answer")]) == expected
+
+
+def test_a_question_that_stands_on_its_own_is_left_alone() -> None:
+    assert condense("Who hosted the dinner?", [("What did Putin say?", "an answer")]) == "Who hosted the dinner?"
