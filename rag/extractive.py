@@ -41,6 +41,7 @@ TYPED_KINDS = frozenset(
 COMMON_SHARE = 0.5
 TOPIC_DENSE = 0.62
 MAX_SENTENCES = 3
+NEXT_SENTENCE_SHARE = 0.75
 _QUOTE_MARKS = '"“«'
 ANCHOR_GAP = 0.4
 _CONTINUATION = re.compile(r"^[\"“]?(?:but|however|and|yet|still|he|she|they|it|this|that|these|those|the two)\b", re.I)
@@ -319,34 +320,49 @@ def answer_extractive(question: str, retrieval: Retrieval, bm25: Bm25Index) -> A
 
 
 def _companions(best: Scored, ranked: list[Scored], chosen: list[Scored]) -> list[Scored]:
-    """A second sentence when it continues the best one ("But ...", a quotation
-    whose speaker the best one names) or is nearly as good an answer."""
+    """Up to two more sentences: the next one when it continues the best one ("But ...",
+    a quotation whose speaker the best one names, a list announced by a colon, or simply
+    a good answer too), and another sentence that is nearly as good an answer."""
     taken = {(s.candidate.chunk.id, s.candidate.index) for s in chosen}
-    words_so_far = sum(len(s.candidate.text.split()) for s in chosen)
-    for s in ranked[1:]:
-        c = s.candidate
-        adjacent = c.chunk.id == best.candidate.chunk.id and c.index == best.candidate.index + 1
-        if adjacent and best.candidate.text.rstrip().endswith(":"):
-            return [s]  # "... with two steps:" is answered by what follows
-        if (c.chunk.id, c.index) in taken or s.score < MIN_SCORE:
-            continue
-        if adjacent and (
-            (_CONTINUATION.match(c.text) and s.score >= 0.8 * best.score)
-            or (c.text[:1] in '"“' and s.typed and s.score >= 0.6 * best.score)
-        ):
-            return [s]
+    budget = MAX_ANSWER_WORDS - sum(len(s.candidate.text.split()) for s in chosen)
+    out: list[Scored] = []
+    following = next(
+        (
+            s
+            for s in ranked[1:]
+            if s.candidate.chunk.id == best.candidate.chunk.id and s.candidate.index == best.candidate.index + 1
+        ),
+        None,
+    )
+    if following is not None and _continues(best, following, budget):
+        out.append(following)
+        budget -= len(following.candidate.text.split())
     for s in ranked[1:3]:
         c = s.candidate
-        fits = words_so_far + len(c.text.split()) <= MAX_ANSWER_WORDS
         if (
             (c.chunk.id, c.index) not in taken
-            and fits
+            and s not in out
+            and len(c.text.split()) <= budget
             and s.typed
             and s.entities_ok
             and s.score >= best.score - COMPANION_MARGIN
         ):
-            return [s]
-    return []
+            out.append(s)
+            break
+    return out
+
+
+def _continues(best: Scored, following: Scored, budget: int) -> bool:
+    text, score = following.candidate.text, following.score
+    if best.candidate.text.rstrip().endswith(":"):
+        return True  # "... with two steps:" is answered by what follows
+    if score < MIN_SCORE:
+        return False
+    return (
+        (_CONTINUATION.match(text) is not None and score >= 0.8 * best.score)
+        or (text[:1] in _QUOTE_MARKS and following.typed and score >= 0.6 * best.score)
+        or (following.typed and score >= NEXT_SENTENCE_SHARE * best.score and len(text.split()) <= budget)
+    )
 
 
 def _dedupe(chosen: list[Scored]) -> list[Scored]:
