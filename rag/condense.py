@@ -59,11 +59,13 @@ def _person(history: History, people: frozenset[str]) -> str:
     names_in_answer = [p for p in proper_nouns(answer) if not set(p.lower().split()) & asked]
     if analyse(question).answer_type in ("who", "person") and names_in_answer:
         return max(names_in_answer, key=lambda p: (len(p.split()) > 1, -names_in_answer.index(p)))
+    topic = _topic(question)
     for names in (proper_nouns(question), proper_nouns(answer)):
-        people_named = [n for n in names if is_person(n)]
+        # "What did Aliyev say about Putin?" + "what did he add?": he is the speaker.
+        people_named = sorted((n for n in names if is_person(n)), key=lambda n: n not in topic)
         if people_named:
             return people_named[-1]
-    in_question = proper_nouns(question)
+    in_question = sorted(proper_nouns(question), key=lambda n: n not in topic)
     return in_question[-1] if in_question else (names_in_answer[0] if names_in_answer else "")
 
 
@@ -76,9 +78,9 @@ def _topic(question: str) -> str:
     which = _WHICH.match(question)
     if which and which.group(1).split()[0].lower() not in STOPWORDS:
         return "the " + which.group(1)  # "Which treaty is mentioned?" -> "the treaty"
-    about = re.search(r"\babout\s+((?:the|a|an)\s+[^?]+?)\s*\??\s*$", question, re.I)
-    if about:
-        return "the " + about.group(1).split(None, 1)[1]
+    about = re.search(r"\babout\s+(?:(?:the|a|an)\s+)?([^?]+?)\s*\??\s*$", question, re.I)
+    if about and about.group(1).split()[0].lower() not in STOPWORDS:
+        return about.group(1) if about.group(1)[:1].isupper() else "the " + about.group(1)
     phrases = _NOUN_PHRASE.findall(question)
     phrases = [p for p in phrases if p.split()[-1].lower() not in STOPWORDS]
     if phrases:

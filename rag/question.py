@@ -182,7 +182,8 @@ def person_names(text: str) -> set[str]:
 
 
 def answer_type(question: str) -> str:
-    q = question.strip().lower()
+    # "And what did Putin reply?" asks what "What did Putin reply?" asks.
+    q = re.sub(r"^\s*(?:and|but|so|also|then|ok(?:ay)?|well)\b[\s,]*", "", question.strip().lower())
     if _NUMBER_QUESTION.search(q):
         return "number"
     if _DATE_QUESTION.search(q):

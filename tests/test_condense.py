@@ -26,6 +26,9 @@ from rag.condense import condense
             "When was it adopted (the international treaty)?",
         ),
         ("What did Aliyev say about trade?", "What about Putin?", "What did Putin say about trade?"),
+        ("What did Aliyev say about trade?", "And what did Putin reply?", "And what did Putin reply (the trade)?"),
+        # "He" is who spoke, not whom the question was about.
+        ("What did Aliyev say about Putin?", "What did he say about it?", "What did Aliyev say about Putin?"),
     ],
 )
 def test_a_follow_up_names_what_it_refers_to(previous: str, follow_up: str, expected: str) -> None:

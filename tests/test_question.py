@@ -26,6 +26,7 @@ from rag.text import acronyms
         ('What does "conveying" mean?', "definition", ""),
         ("What does the visit mean for Armenia?", "other", ""),
         ("What did Putin call Baku?", "wording", ""),
+        ("And what did Putin reply?", "speech", ""),
         ("What word does the analysis use for it?", "other", ""),
     ],
 )
