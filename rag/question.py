@@ -204,7 +204,8 @@ def answer_type(question: str) -> str:
         return "who"  # a name, or a role when the documents name nobody ("your employer")
     if re.search(
         r"\b(?:which|what) (?:\w+ )?(?:person|official|leader|president|minister|ambassador|adviser|advisor|"
-        r"organi[sz]ation|company|agency|institution|firm|court|newspaper|broadcaster)\b",
+        r"organi[sz]ation|company|agency|institution|firm|court|newspaper|broadcaster|journalist|reporter|"
+        r"writer|editor|author|spokes(?:man|woman|person)|lawyer|judge|founder|owner|chairman|director)\b",
         q,
     ):
         return "person"
