@@ -228,7 +228,9 @@ def answer_type(question: str) -> str:
 
 def analyse(question: str) -> QuestionInfo:
     kind = answer_type(question)
-    entity_terms: list[tuple[str, ...]] = [tuple(terms(p)) for p in proper_nouns(question)]
+    # "the Putin-Aliyev talks" name two people, each an entity of its own.
+    names = [part for p in proper_nouns(question) for part in (p.split("-") if " " not in p else [p])]
+    entity_terms: list[tuple[str, ...]] = [tuple(terms(p)) for p in names]
     # A quoted term is asked about by that name: "how does it define the "source code"".
     entity_terms.extend(tuple(terms(q)) for q in _QUOTED.findall(question))
     entity_terms.extend((stem(w),) for w in words(question) if any(ch.isdigit() for ch in w))

@@ -84,3 +84,8 @@ def test_who_is_answered_by_a_role_only_where_the_documents_name_no_people() -> 
     words = {"who", "should", "sign", "a", "disclaimer"}
     assert has_type(sentence, "who", words)
     assert not has_type(sentence, "who", words, people=frozenset({"aliyev"}))
+
+
+def test_a_hyphenated_pair_of_names_is_two_entities_but_a_compound_name_is_one() -> None:
+    assert analyse("What was on the agenda of the Putin-Aliyev talks?").entities == (("putin",), ("aliyev",))
+    assert len(analyse("What is the Russian-Azerbaijani University?").entities) == 1
