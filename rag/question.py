@@ -326,12 +326,17 @@ def has_type(
     if kind in ("person", "place", "who"):
         # A name the question does not hold already: "Vladimir Putin" is not new when
         # "Putin" is asked about, "Mozilla Foundation" is when "Mozilla" is.
-        for phrase in proper_nouns(sentence):
-            phrase_words = {w.lower() for w in phrase.split()}
-            if not phrase_words - question_words or phrase_words & question_words & people:
-                continue
+        phrases = proper_nouns(sentence)
+        # Names the question holds as acronyms: "GNU General Public License" for "the GPL",
+        # and so its words ("This License").
+        known = set(question_words)
+        for phrase in phrases:
             if {a for a in acronyms(phrase) if len(a) > 2} & question_words:
-                continue  # "GNU General Public License" is no answer to a question about "the GPL"
+                known.update(w.lower() for w in phrase.split())
+        for phrase in phrases:
+            phrase_words = {w.lower() for w in phrase.split()}
+            if not phrase_words - known or phrase_words & question_words & people or _DATE.fullmatch(phrase):
+                continue  # not new, or a date ("June")
             # "Who" wants a person or an organisation, not a place ("Moscow").
             if kind == "place" or not people or phrase_words & people or _ORGANISATION.search(phrase):
                 return True

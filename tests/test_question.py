@@ -89,3 +89,10 @@ def test_who_is_answered_by_a_role_only_where_the_documents_name_no_people() -> 
 def test_a_hyphenated_pair_of_names_is_two_entities_but_a_compound_name_is_one() -> None:
     assert analyse("What was on the agenda of the Putin-Aliyev talks?").entities == (("putin",), ("aliyev",))
     assert len(analyse("What is the Russian-Azerbaijani University?").entities) == 1
+
+
+def test_neither_a_spelled_out_acronym_nor_a_month_is_a_new_name() -> None:
+    words = {"who", "wrote", "the", "gpl"}
+    assert not has_type('"This License" refers to the GNU General Public License.', "who", words)
+    assert not has_type("Version 3, 29 June 2007", "who", words)
+    assert has_type("It was written by Richard Stallman.", "who", words)
