@@ -120,7 +120,7 @@ def candidates(retrieval: Retrieval) -> list[Candidate]:
             text = chunk.text[s:e]
             found = _terms_of(text)
             similarity = float(dense[i])
-            if previous and _PRONOUN.search(text):
+            if previous and _has_pronoun(text):
                 # "..., he said": the sentence is about whoever the previous one named.
                 found = found | _names_of(previous)
                 if text[:1] in _QUOTE_MARKS:
@@ -171,36 +171,40 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
     strict_focus = (
         info.focus.startswith("@") or info.focus in TIME_UNITS or (bool(info.focus) and bm25.knows(info.focus))
     )
-    context_cache: dict[str, frozenset[str]] = {}
+    topic = tuple(t for t in info.terms if t not in info.speaker)
+    entity_keys = [_entity_key_words(entity, bm25) for entity in info.entities]
+    # What depends on the passage only (its context, which entities it names) is
+    # worked out once per passage, not once per sentence.
+    per_chunk: dict[str, tuple[float, float, frozenset[str]]] = {}
     out = []
     for c in pool:
-        context = context_cache.get(c.chunk.id)
-        if context is None:
-            context = context_cache[c.chunk.id] = _context_terms(c)
+        chunk_scores = per_chunk.get(c.chunk.id)
+        if chunk_scores is None:
+            context = _context_terms(c)
+            present = [any(not v.isdisjoint(context) for v in keys) for keys in entity_keys]
+            chunk_scores = per_chunk[c.chunk.id] = (
+                _coverage(info.terms, context, bm25),
+                sum(present) / len(present) if present else 1.0,
+                _terms_of(c.chunk.heading),
+            )
+        context_coverage, entity_coverage, heading_terms = chunk_scores
         coverage = _coverage(info.terms, c.terms, bm25)
-        topic = tuple(t for t in info.terms if t not in info.speaker)
         # A sentence is about what it names, what its heading names, and what the
         # sentence before names when it refers back to it.
-        about = c.terms | _terms_of(c.chunk.heading)
-        if _REFERS_BACK.search(c.text):
+        about = c.terms | heading_terms
+        if _refers_back(c.text):
             about |= _previous_terms(c)
         topic_coverage = _coverage(topic, about, bm25, 0.0)
-        context_coverage = _coverage(info.terms, context, bm25)
         typed = has_type(c.text, info.answer_type, question_words, info.focus, strict_focus, bm25.people)
         if typed and info.speaker:
             # The speaker must be in the sentence or just before it ("..., he said").
-            previous = (
-                c.chunk.text[c.chunk.sentences[c.index - 1][0] : c.chunk.sentences[c.index][0]] if c.index else ""
-            )
-            near = c.terms | frozenset(terms(previous))
+            near = c.terms | _previous_terms(c)
             typed = any(not bm25.variants(t).isdisjoint(near) for t in info.speaker)
         if typed and info.answer_type in TYPED_KINDS:
             # The number, date, name or statement must be about what was asked: the
             # sentence itself names the question's topic, or refers back to the sentence
             # before that does ("But it doesn't correspond to ...").
             typed = not topic or c.dense >= TOPIC_DENSE or topic_coverage >= MIN_TOPIC_COVERAGE
-        present = [_mentions(entity, context, bm25) for entity in info.entities]
-        entity_coverage = sum(present) / len(present) if present else 1.0
         value = (
             W_DENSE * c.dense
             + W_LEXICAL * coverage
@@ -208,7 +212,7 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
             + W_ENTITY * entity_coverage
             + W_RANK / (1 + c.rank)
             - (0 if typed else TYPE_PENALTY)
-            - (SHORT_PENALTY if len(c.text.split()) < SHORT_SENTENCE_WORDS or c.text == c.chunk.heading else 0)
+            - (SHORT_PENALTY if _word_count(c.text) < SHORT_SENTENCE_WORDS or c.text == c.chunk.heading else 0)
             + W_NOVELTY * _novelty(c.terms, info.terms, bm25)
         )
         out.append(Scored(c, value, typed, entity_coverage > 0, topic_coverage))
@@ -216,14 +220,30 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
     return out
 
 
-def _mentions(entity: tuple[str, ...], found: frozenset[str], bm25: Bm25Index) -> bool:
-    """Whether ``found`` names the entity: "Apache" for "Apache License" in a corpus of
-    licences, "Bulbuloglu" for "Polad Bulbuloglu", "University" for "Russian-Azerbaijani University"."""
+@lru_cache(maxsize=16384)
+def _has_pronoun(text: str) -> bool:
+    return _PRONOUN.search(text) is not None
+
+
+@lru_cache(maxsize=16384)
+def _refers_back(text: str) -> bool:
+    return _REFERS_BACK.search(text) is not None
+
+
+@lru_cache(maxsize=16384)
+def _word_count(text: str) -> int:
+    return len(text.split())
+
+
+def _entity_key_words(entity: tuple[str, ...], bm25: Bm25Index) -> list[frozenset[str]]:
+    """The word variants that show a passage names the entity: "Apache" for "Apache
+    License" in a corpus of licences, "Bulbuloglu" for "Polad Bulbuloglu", "University"
+    for "Russian-Azerbaijani University"."""
     # Its rarest word or its last word (a surname, the head noun of "... University"),
     # unless that word is common in the corpus ("License" among licences).
     rarest = max(entity, key=bm25.idf)
     key_words = {rarest} | ({entity[-1]} if bm25.df.get(entity[-1], 0) <= COMMON_SHARE * bm25.n_docs else set())
-    return any(not bm25.variants(t).isdisjoint(found) for t in key_words)
+    return [bm25.variants(t) for t in key_words]
 
 
 def _previous_terms(c: Candidate) -> frozenset[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .text import STOPWORDS, acronyms, stem, terms, words
 
@@ -119,6 +120,11 @@ class QuestionInfo:
 def proper_nouns(text: str) -> list[str]:
     """Capitalised word sequences, without ordinary words that are capitalised only
     because they start a sentence ("Besides", "Apart")."""
+    return list(_proper_nouns(text))
+
+
+@lru_cache(maxsize=16384)
+def _proper_nouns(text: str) -> tuple[str, ...]:
     found = []
     for match in re.finditer(r"[A-Z][\w’'\-]*(?:\s+(?:of\s+|the\s+)?[A-Z][\w’'\-]*)*", text):
         phrase_words = [
@@ -130,7 +136,7 @@ def proper_nouns(text: str) -> list[str]:
             continue
         if phrase_words:
             found.append(" ".join(phrase_words))
-    return found
+    return tuple(found)
 
 
 _NAME = r"((?:[A-Z][\w’'-]+\s+){0,2}[A-Z][\w’'-]+)"
@@ -226,6 +232,7 @@ def answer_type(question: str) -> str:
     return "other"
 
 
+@lru_cache(maxsize=1024)
 def analyse(question: str) -> QuestionInfo:
     kind = answer_type(question)
     # "the Putin-Aliyev talks" name two people, each an entity of its own.
@@ -305,23 +312,23 @@ def has_type(
     """
     if kind == "number":
         numbers = [
-            m
-            for m in _NUMBER.finditer(sentence)
-            if m.group().lower() not in question_words and not _is_year_only(sentence, m.start())
+            (at, found)
+            for at, found in _found(_NUMBER, sentence)
+            if found.lower() not in question_words and not _is_year_only(sentence, at)
         ]
         if not numbers or not focus:
             return bool(numbers)
         if focus == "@money":
-            return bool(_MONEY.search(sentence))
-        tokens = [(m.start(), stem(m.group().lower())) for m in re.finditer(r"[\w’'-]+", sentence)]
+            return bool(_found(_MONEY, sentence))
+        tokens = _stemmed_tokens(sentence)
         units = TIME_UNITS if focus == "@time" else {focus}
         mentions = [pos for pos, tok in tokens if tok in units or tok.rstrip("s") in units]
         if not mentions:
             return not strict and focus != "@time"
-        return any(0 <= _distance(tokens, n.start(), pos) <= 3 for n in numbers for pos in mentions)
+        return any(0 <= _distance(tokens, at, pos) <= 3 for at, _ in numbers for pos in mentions)
     if kind == "date":
-        return any(m.group().lower() not in question_words for m in _DATE.finditer(sentence))
-    if kind == "place" and _URL.search(sentence):
+        return any(found.lower() not in question_words for _, found in _found(_DATE, sentence))
+    if kind == "place" and _found(_URL, sentence):
         return True  # "where can I obtain a copy": at an address
     if kind in ("person", "place", "who"):
         # A name the question does not hold already: "Vladimir Putin" is not new when
@@ -344,22 +351,34 @@ def has_type(
             # "Who must sign?" -- "your employer or school": people by their role, in
             # documents that name nobody as a person (licences, manuals). Where people
             # are named (news), "who heads X" wants a name, not "a senior official".
-            return any(m.group().lower() not in question_words for m in _ROLE.finditer(sentence))
+            return any(found.lower() not in question_words for _, found in _found(_ROLE, sentence))
         return False
     if kind == "speech":
-        return bool(_SPEECH.search(sentence))
+        return bool(_found(_SPEECH, sentence))
     if kind == "wording":
-        return bool(_WORDING.search(sentence))
+        return bool(_found(_WORDING, sentence))
     if kind == "address":
-        return bool(_POSTAL.search(sentence))
+        return bool(_found(_POSTAL, sentence))
     if kind == "definition":
-        return bool(_DEFINES.search(sentence))
+        return bool(_found(_DEFINES, sentence))
     if kind == "email":
-        return bool(_EMAIL.search(sentence))
+        return bool(_found(_EMAIL, sentence))
     if kind == "url":
         # "Which website ...": its address, or its name ("the website Haqqin").
-        return bool(_URL.search(sentence)) or has_type(sentence, "place", question_words)
+        return bool(_found(_URL, sentence)) or has_type(sentence, "place", question_words)
     return True
+
+
+@lru_cache(maxsize=32768)
+def _found(pattern: re.Pattern[str], text: str) -> tuple[tuple[int, str], ...]:
+    """(start, text) of each match: a sentence is checked for numbers, dates or names by
+    many questions, and the regular expressions run once per sentence."""
+    return tuple((m.start(), m.group()) for m in pattern.finditer(text))
+
+
+@lru_cache(maxsize=16384)
+def _stemmed_tokens(sentence: str) -> list[tuple[int, str]]:
+    return [(m.start(), stem(m.group().lower())) for m in re.finditer(r"[\w’'-]+", sentence)]
 
 
 def _distance(tokens: list[tuple[int, str]], start: int, end: int) -> int:
