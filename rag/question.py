@@ -114,7 +114,9 @@ class QuestionInfo:
     # number | date | who | person | place | speech | email | url | address | definition | reason | yesno | other
     answer_type: str
     speaker: tuple[str, ...] = ()  # stemmed words naming who is asked to have said something
-    focus: str = ""  # stemmed noun a number must quantify ("how many *agreements*")
+    # The stemmed noun a number must quantify ("how many *agreements*"), or the term a
+    # definition must define ("define *"source code"*").
+    focus: str = ""
 
 
 def proper_nouns(text: str) -> list[str]:
@@ -251,7 +253,7 @@ def analyse(question: str) -> QuestionInfo:
         if match:
             speaker = tuple(terms(match.group(1)))
     return QuestionInfo(
-        focus=_focus(question) if kind == "number" else "",
+        focus=_focus(question) if kind == "number" else _defined_term(question) if kind == "definition" else "",
         text=question,
         terms=tuple(dict.fromkeys(terms(question))),
         entities=tuple(dict.fromkeys(e for e in entity_terms if e)),
@@ -288,6 +290,16 @@ def _focus(question: str) -> str:
     candidates = match.group(1).split()
     plural = [w for w in candidates if w.endswith("s") and not w.endswith("ss")]
     return stem((plural or candidates)[0])
+
+
+def _defined_term(question: str) -> str:
+    """The stemmed words of the term a definition question asks about: quoted, or
+    named after "define" ("how does it define the source code of a work")."""
+    quoted = _QUOTED.search(question)
+    if quoted:
+        return " ".join(terms(quoted.group(1)))
+    named = re.search(r"\bdefined?\s+(?:the\s+|a\s+|an\s+)?([\w’'-]+(?:\s+[\w’'-]+)?)", question, re.I)
+    return " ".join(terms(named.group(1))) if named else ""
 
 
 def split_question(question: str) -> list[str]:
@@ -360,7 +372,13 @@ def has_type(
     if kind == "address":
         return bool(_found(_POSTAL, sentence))
     if kind == "definition":
-        return bool(_found(_DEFINES, sentence))
+        # The defining words follow the defined term: ""Source" form shall mean ...", not
+        # ""Work" shall mean the work ... in Source or Object form".
+        defines = _found(_DEFINES, sentence)
+        if not defines or not focus:
+            return bool(defines)
+        subject = set(terms(sentence[: defines[0][0]]))
+        return set(focus.split()) <= subject
     if kind == "email":
         return bool(_found(_EMAIL, sentence))
     if kind == "url":

@@ -22,7 +22,7 @@ from rag.text import acronyms
         ("When did the talks end?", "date", ""),
         ("What is the date of version 3 of the licence?", "date", ""),
         ("What is the postal address of the Foundation?", "address", ""),
-        ('How does the licence define the "source code" of a work?', "definition", ""),
+        ('How does the licence define the "source code" of a work?', "definition", "sourc code"),
         ('What does "conveying" mean?', "definition", ""),
         ("What does the visit mean for Armenia?", "other", ""),
         ("What did Putin call Baku?", "wording", ""),
@@ -96,3 +96,9 @@ def test_neither_a_spelled_out_acronym_nor_a_month_is_a_new_name() -> None:
     assert not has_type('"This License" refers to the GNU General Public License.', "who", words)
     assert not has_type("Version 3, 29 June 2007", "who", words)
     assert has_type("It was written by Richard Stallman.", "who", words)
+
+
+def test_a_definition_defines_the_term_asked_about() -> None:
+    focus = analyse('How does the licence define the "Source" form?').focus
+    assert has_type('"Source" form shall mean the preferred form for making changes.', "definition", set(), focus)
+    assert not has_type('"Work" shall mean a work, whether in Source or Object form.', "definition", set(), focus)
