@@ -23,7 +23,7 @@ from rag.text import acronyms
         ("What is the date of version 3 of the licence?", "date", ""),
         ("What is the postal address of the Foundation?", "address", ""),
         ('How does the licence define the "source code" of a work?', "definition", "sourc code"),
-        ('What does "conveying" mean?', "definition", ""),
+        ('What does "conveying" mean?', "definition", "convey"),
         ("What does the visit mean for Armenia?", "other", ""),
         ("What did Putin call Baku?", "wording", ""),
         ("And what did Putin reply?", "speech", ""),
