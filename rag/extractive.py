@@ -27,7 +27,6 @@ W_DENSE, W_LEXICAL, W_CONTEXT, W_ENTITY, W_RANK = 0.50, 0.35, 0.15, 0.10, 0.04
 TYPE_PENALTY = 0.25
 # Below these, the best sentence is not about the question.
 MIN_SCORE = 0.36
-# Headings and fragments ("2. Grant of Copyright License.") rarely answer anything.
 SHORT_SENTENCE_WORDS, SHORT_PENALTY = 5, 0.1
 PICK_MARGIN = 0.15
 W_NOVELTY, NOVELTY_NORM = 0.05, 30.0
@@ -212,12 +211,18 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
             + W_ENTITY * entity_coverage
             + W_RANK / (1 + c.rank)
             - (0 if typed else TYPE_PENALTY)
-            - (SHORT_PENALTY if _word_count(c.text) < SHORT_SENTENCE_WORDS or c.text == c.chunk.heading else 0)
+            - (SHORT_PENALTY if _is_fragment(c, typed and info.answer_type in ("number", "date")) else 0)
             + W_NOVELTY * _novelty(c.terms, info.terms, bm25)
         )
         out.append(Scored(c, value, typed, entity_coverage > 0, topic_coverage))
     out.sort(key=lambda s: -s.score)
     return out
+
+
+def _is_fragment(c: Candidate, holds_figure: bool) -> bool:
+    """A heading or a few words ("2. Grant of Copyright License.") rarely answers, unless
+    it holds the figure or date asked for ("Version 3, 29 June 2007")."""
+    return not holds_figure and (_word_count(c.text) < SHORT_SENTENCE_WORDS or c.text == c.chunk.heading)
 
 
 @lru_cache(maxsize=16384)
