@@ -3,9 +3,12 @@
 Each sentence of the retrieved chunks is scored by its embedding similarity to
 the question (vectors stored at ingestion, so nothing is embedded here), by the
 idf-weighted share of the question's terms it contains, and by whether it holds
-the kind of answer asked for (a number, a date, a name, a statement). It
-abstains when the documents never mention what the question is about, or when
-no passage holds the kind of answer asked for in the right context.
+the kind of answer asked for (a number, a date, a name, a statement, a quotation,
+a definition, an address). It abstains when the documents never mention what the
+question is about, when no passage holds the kind of answer asked for in the right
+context, or when the sentence that matches the question best holds none and the
+only ones that do are about something else ("a senior official announced ..." names
+nobody; a name two paragraphs away is not that official's).
 """
 
 from __future__ import annotations
