@@ -12,8 +12,11 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import queue
 import shutil
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,10 +27,10 @@ import numpy as np
 
 from .chunking import chunk_document
 from .config import Settings
-from .embeddings import OnnxMiniLM, shared_model
+from .embeddings import DIMENSION, OnnxMiniLM, shared_model
 from .errors import DocumentError, IndexProblem, RagError
 from .loaders import is_supported, load_document
-from .store import Store, encode_vectors
+from .store import ChunkRecord, IndexedDocument, Store, encode_vector_groups
 from .types import Chunk, Document
 
 # Bump when loading or chunking changes, so existing documents are re-chunked.
@@ -38,6 +41,9 @@ EMBED_BATCH_SENTENCES = 2048
 # (and keeps progress visible) when files are short.
 EMBED_BATCH_DOCUMENTS = 32
 MAX_FILE_BYTES = 50 * 1024 * 1024
+# Distinct sentence texts whose vectors one ingestion remembers (~1.6 KB each): licences,
+# disclaimers and boilerplate repeat across files and are embedded once.
+VECTOR_CACHE_TEXTS = 16384
 
 Progress = Callable[[int, int, str], None]
 
@@ -63,12 +69,24 @@ class IngestReport:
         return line
 
 
-@dataclass
-class _Batch:
-    """Documents waiting to be embedded together."""
+@dataclass(frozen=True)
+class _Pending:
+    """A document read and chunked, waiting for its batch to be embedded."""
 
-    items: list[tuple[Document, str, list[Chunk], bool]] = field(default_factory=list)
-    sentences: int = 0
+    doc: Document
+    content_hash: str
+    chunks: list[Chunk]
+    replacing: bool
+
+
+@dataclass(frozen=True)
+class _Embedded:
+    """A batch with its vectors: one row per sentence, in chunk order, and the headings'."""
+
+    items: list[_Pending]
+    sentence_vectors: np.ndarray
+    heading_vectors: dict[str, np.ndarray]
+    indexed_at: str
 
 
 def document_id(path: Path, docs_dir: Path) -> str:
@@ -159,47 +177,14 @@ def ingest(
         for doc_id in store.incomplete_documents():
             # Left by an interrupted ingestion: drop the partial chunks; the file is redone below.
             store.delete_document(doc_id)
-        model = shared_model()
-        seen: set[str] = set()
-        added: list[str] = []
-        updated: list[str] = []
-        unchanged: list[str] = []
-        chunks_written = 0
-        batch = _Batch()
-
-        def flush() -> None:
-            nonlocal chunks_written
-            chunks_written += _write_batch(store, model, batch)
-            batch.items.clear()
-            batch.sentences = 0
-
-        for done, path in enumerate(files):
-            doc_id = document_id(path, docs_dir)
-            seen.add(doc_id)
-            if progress:
-                progress(done, len(files), doc_id)
-            try:
-                if path.stat().st_size > MAX_FILE_BYTES:
-                    raise DocumentError(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
-                content_hash = file_hash(path)
-                previous = indexed.get(doc_id)
-                if previous and previous.content_hash == content_hash:
-                    unchanged.append(doc_id)
-                    continue
-                doc = load_document(path, doc_id)
-            except (DocumentError, OSError) as exc:
-                reason = str(exc) if isinstance(exc, DocumentError) else f"cannot read ({exc})"
-                skipped.append((doc_id, reason))
-                continue
-            chunks = chunk_document(doc)
-            (updated if previous else added).append(doc_id)
-            batch.items.append((doc, content_hash, chunks, previous is not None))
-            batch.sentences += sum(len(c.sentences) for c in chunks)
-            if batch.sentences >= EMBED_BATCH_SENTENCES or len(batch.items) >= EMBED_BATCH_DOCUMENTS:
-                flush()
-        flush()
+        outcome = _Outcome(skipped=skipped)
+        with _BackgroundWriter(store) as writer:
+            vectors = _VectorCache(shared_model())
+            for batch in _batches(files, docs_dir, indexed, outcome, progress):
+                # Embedding this batch overlaps the writing of the previous one.
+                writer.submit(_embed_batch(vectors, batch))
         removed = (
-            _remove_missing(store, indexed, seen, roots, docs_dir)
+            _remove_missing(store, indexed, outcome.seen, roots, docs_dir)
             if not paths or all(p.is_dir() for p in roots)
             else []
         )
@@ -208,14 +193,71 @@ def ingest(
         if progress:
             progress(len(files), len(files), "done")
     return IngestReport(
-        tuple(added),
-        tuple(updated),
+        tuple(outcome.added),
+        tuple(outcome.updated),
         tuple(removed),
-        tuple(unchanged),
-        tuple(skipped),
-        chunks_written,
+        tuple(outcome.unchanged),
+        tuple(outcome.skipped),
+        writer.written,
         time.perf_counter() - started,
     )
+
+
+@dataclass
+class _Outcome:
+    """What happened to each file found, for the report."""
+
+    seen: set[str] = field(default_factory=set)
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _batches(
+    files: list[Path],
+    docs_dir: Path,
+    indexed: dict[str, IndexedDocument],
+    outcome: _Outcome,
+    progress: Progress | None,
+) -> Iterator[list[_Pending]]:
+    """The new and changed documents, loaded and chunked, in batches to embed together."""
+    batch: list[_Pending] = []
+    sentences = 0
+    for done, path in enumerate(files):
+        doc_id = document_id(path, docs_dir)
+        outcome.seen.add(doc_id)
+        if progress:
+            progress(done, len(files), doc_id)
+        previous = indexed.get(doc_id)
+        pending = _load(path, doc_id, previous, outcome)
+        if pending is None:
+            continue
+        (outcome.updated if previous else outcome.added).append(doc_id)
+        batch.append(pending)
+        sentences += sum(len(c.sentences) for c in pending.chunks)
+        if sentences >= EMBED_BATCH_SENTENCES or len(batch) >= EMBED_BATCH_DOCUMENTS:
+            yield batch
+            batch, sentences = [], 0
+    if batch:
+        yield batch
+
+
+def _load(path: Path, doc_id: str, previous: IndexedDocument | None, outcome: _Outcome) -> _Pending | None:
+    """The file as a chunked document; None when it is unchanged or unusable (recorded in ``outcome``)."""
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise DocumentError(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+        content_hash = file_hash(path)
+        if previous and previous.content_hash == content_hash:
+            outcome.unchanged.append(doc_id)
+            return None
+        doc = load_document(path, doc_id)
+    except (DocumentError, OSError) as exc:
+        reason = str(exc) if isinstance(exc, DocumentError) else f"cannot read ({exc})"
+        outcome.skipped.append((doc_id, reason))
+        return None
+    return _Pending(doc, content_hash, chunk_document(doc), previous is not None)
 
 
 def _open_for_rebuild(settings: Settings) -> Store:
@@ -245,64 +287,141 @@ def _remove_missing(store: Store, indexed: dict, seen: set[str], roots: list[Pat
     return removed
 
 
-def _write_batch(store: Store, model: OnnxMiniLM, batch: _Batch) -> int:
-    if not batch.items:
-        return 0
-    from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+class _VectorCache:
+    """Sentence vectors by text for one ingestion, least recently used dropped first.
 
-    texts: list[str] = []
-    for _, _, chunks, _ in batch.items:
-        for chunk in chunks:
-            texts.extend(chunk.text[s:e] for s, e in chunk.sentences)
-    headings = sorted({c.heading for _, _, chunks, _ in batch.items for c in chunks if c.heading})
-    vectors = model.embed(texts + headings)
-    heading_vectors = dict(zip(headings, vectors[len(texts) :], strict=False))
+    Each distinct text in a batch is embedded once, and a text seen in an earlier
+    batch not at all: in the benchmark corpora two thirds of all sentence tokens
+    repeat (licence texts in package copyright files).
+    """
+
+    def __init__(self, model: OnnxMiniLM, capacity: int = VECTOR_CACHE_TEXTS) -> None:
+        self.model = model
+        self.capacity = capacity
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """One L2-normalised row per text, in order, as ``OnnxMiniLM.embed`` gives it."""
+        out = np.empty((len(texts), DIMENSION), dtype=np.float32)
+        missing: dict[str, list[int]] = {}
+        for i, text in enumerate(texts):
+            vector = self._vectors.get(text)
+            if vector is None:
+                missing.setdefault(text, []).append(i)
+            else:
+                self._vectors.move_to_end(text)
+                out[i] = vector
+        if missing:
+            new = self.model.embed(list(missing))
+            for (text, rows), vector in zip(missing.items(), new, strict=True):
+                out[rows] = vector
+                self._vectors[text] = vector.copy()  # a copy: a row view would pin the whole batch
+            while len(self._vectors) > self.capacity:
+                self._vectors.popitem(last=False)
+        return out
+
+
+def _embed_batch(cache: _VectorCache, items: list[_Pending]) -> _Embedded:
+    texts = [chunk.text[s:e] for item in items for chunk in item.chunks for s, e in chunk.sentences]
+    headings = sorted({c.heading for item in items for c in item.chunks if c.heading})
+    vectors = cache.embed(texts + headings)
+    heading_vectors = dict(zip(headings, vectors[len(texts) :], strict=True))
     now = datetime.now(UTC).isoformat(timespec="seconds")
+    return _Embedded(items, vectors[: len(texts)], heading_vectors, now)
+
+
+def _records(batch: _Embedded) -> tuple[list[ChunkRecord], np.ndarray]:
+    """Every chunk of the batch as it is stored, with its vector: the normalised mean of
+    its sentence vectors plus ``HEADING_WEIGHT`` times its heading's."""
+    chunks = [(item, chunk) for item in batch.items for chunk in item.chunks]
+    counts = [len(chunk.sentences) for _, chunk in chunks]
+    blobs = encode_vector_groups(batch.sentence_vectors, counts)
+    embeddings = np.empty((len(chunks), DIMENSION), dtype=np.float32)
+    records = []
     row = 0
-    written = 0
-    for doc, _, _, replacing in batch.items:
-        if replacing:
-            store.delete_document(doc.id)
-    # Two Chroma writes per batch, not two per document: each ``add`` costs ~10-80 ms on
-    # top of its rows (a commit and an index update), which at 100k chunks is minutes.
-    bodies: list[TextNode] = []
-    commits: list[TextNode] = []
-    for doc, content_hash, chunks, _ in batch.items:
-        nodes = []
-        for chunk in chunks:
-            sentence_vectors = vectors[row : row + len(chunk.sentences)]
-            row += len(chunk.sentences)
-            chunk_vector = sentence_vectors.mean(axis=0)
-            if chunk.heading:
-                chunk_vector = chunk_vector + HEADING_WEIGHT * heading_vectors[chunk.heading]
-            chunk_vector = chunk_vector / max(float(np.linalg.norm(chunk_vector)), 1e-12)
-            node = TextNode(
-                id_=chunk.id,
-                text=chunk.text,
-                embedding=chunk_vector.tolist(),
-                metadata={
-                    "source": doc.id,
-                    "title": doc.title,
-                    "heading": chunk.heading,
-                    "chunk": chunk.index,
-                    "n_chunks": len(chunks),
-                    "start": chunk.start,
-                    "end": chunk.end,
-                    "doc_hash": content_hash,
-                    "indexed_at": now,
-                    "sentences": _compact_spans(chunk.sentences),
-                    "svec": encode_vectors(sentence_vectors),
-                },
-                relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=doc.id)},
-            )
-            nodes.append(node)
-        bodies.extend(nodes[1:])
-        commits.extend(nodes[:1])
-        written += len(nodes)
-    # Chunk 0 is each document's commit record: all of them written after all other chunks.
-    store.vector_store.add(bodies)
-    store.vector_store.add(commits)
-    return written
+    for i, ((item, chunk), n, blob) in enumerate(zip(chunks, counts, blobs, strict=True)):
+        vector = batch.sentence_vectors[row : row + n].mean(axis=0)
+        row += n
+        if chunk.heading:
+            vector = vector + HEADING_WEIGHT * batch.heading_vectors[chunk.heading]
+        embeddings[i] = vector / max(float(np.linalg.norm(vector)), 1e-12)
+        records.append(_record(item, chunk, blob, batch.indexed_at))
+    return records, embeddings
+
+
+def _record(item: _Pending, chunk: Chunk, svec: str, indexed_at: str) -> ChunkRecord:
+    metadata = {
+        "source": item.doc.id,
+        "title": item.doc.title,
+        "heading": chunk.heading,
+        "chunk": chunk.index,
+        "n_chunks": len(item.chunks),
+        "start": chunk.start,
+        "end": chunk.end,
+        "doc_hash": item.content_hash,
+        "indexed_at": indexed_at,
+        "sentences": _compact_spans(chunk.sentences),
+        "svec": svec,
+    }
+    return ChunkRecord(chunk.id, item.doc.id, chunk.text, metadata)
+
+
+def _write(store: Store, batch: _Embedded) -> int:
+    """Replace the batch's documents: old chunks out, then every chunk but the first,
+    then each document's chunk 0, its commit record. Two Chroma writes per batch, not
+    two per document: each ``add`` call costs ~10-80 ms on top of its rows."""
+    for item in batch.items:
+        if item.replacing:
+            store.delete_document(item.doc.id)
+    records, embeddings = _records(batch)
+    is_commit = np.array([r.metadata["chunk"] == 0 for r in records], dtype=bool)
+    store.add_chunks([r for r in records if r.metadata["chunk"] != 0], embeddings[~is_commit])
+    store.add_chunks([r for r in records if r.metadata["chunk"] == 0], embeddings[is_commit])
+    return len(records)
+
+
+class _BackgroundWriter:
+    """Writes embedded batches to the store on one thread, in order, while the caller
+    embeds the next batch: onnxruntime releases the GIL, so Chroma's writes and the
+    Python that prepares them run beside the model instead of after it.
+
+    At most one batch waits, which bounds memory. The first error is raised in the
+    caller at its next ``submit`` or on leaving the ``with`` block; batches after it are
+    not written (each is written whole or redone by the next ingestion).
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.written = 0
+        self._queue: queue.Queue[_Embedded | None] = queue.Queue(maxsize=1)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="rag-ingest-writer", daemon=True)
+
+    def __enter__(self) -> _BackgroundWriter:
+        self._thread.start()
+        return self
+
+    def submit(self, batch: _Embedded) -> None:
+        self._raise_error()
+        self._queue.put(batch)
+
+    def __exit__(self, kind: object, exc: object, tb: object) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if exc is None:
+            self._raise_error()
+
+    def _raise_error(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def _run(self) -> None:
+        while (batch := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self.written += _write(self.store, batch)
+                except BaseException as exc:  # handed to the ingesting thread
+                    self._error = exc
 
 
 def _compact_spans(spans: tuple[tuple[int, int], ...]) -> str:

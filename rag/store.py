@@ -87,6 +87,18 @@ def encode_vectors(vectors: np.ndarray) -> str:
     return base64.b64encode(scales.tobytes() + q.tobytes()).decode("ascii")
 
 
+def encode_vector_groups(vectors: np.ndarray, counts: Sequence[int]) -> list[str]:
+    """``encode_vectors`` of each run of ``counts`` consecutive rows, byte for byte the same,
+    quantised in one pass over the whole batch instead of once per chunk."""
+    scales = np.maximum(np.abs(vectors).max(axis=1), 1e-12).astype(np.float32)
+    q = np.round(vectors / scales[:, None] * 127).astype(np.int8)
+    blobs, at = [], 0
+    for n in counts:
+        blobs.append(base64.b64encode(scales[at : at + n].tobytes() + q[at : at + n].tobytes()).decode("ascii"))
+        at += n
+    return blobs
+
+
 def decode_vectors(blob: str, rows: int) -> np.ndarray:
     raw = base64.b64decode(blob)
     scales = np.frombuffer(raw[: 4 * rows], dtype=np.float32)
@@ -384,42 +396,46 @@ class Bm25Index:
 # Metadata read only through the raw collection: kept out of llama-index's
 # ``_node_content`` copy, which would otherwise store them twice (index -40%).
 RAW_ONLY_KEYS = ("svec", "sentences")
+# Rows per Chroma ``add``. Chroma's binding holds the GIL for the whole call, so a
+# background writer blocks the embedding thread for at most one such call; fewer
+# than ~200 rows per call costs more in per-call overhead than it gains.
+WRITE_ROWS = 256
 
 
-def _lean_vector_store(collection: Any) -> Any:
-    """``ChromaVectorStore`` whose ``add`` leaves ``RAW_ONLY_KEYS`` out of ``_node_content``.
+@dataclass(frozen=True)
+class ChunkRecord:
+    """One chunk as ingestion writes it: ``metadata`` holds ``RAW_ONLY_KEYS`` too."""
 
-    Everything else is llama-index's own format: its readers rebuild the nodes
-    (without those keys), and deletes by ``ref_doc_id`` work as before.
-    """
-    from llama_index.core.schema import MetadataMode
+    id: str
+    doc_id: str
+    text: str
+    metadata: dict[str, Any]
+
+
+def chroma_metadata(node: Any, raw: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A node's Chroma metadata exactly as llama-index's ``ChromaVectorStore`` writes it
+    (``_node_content``, ``_node_type``, ``document_id``/``doc_id``/``ref_doc_id``),
+    plus ``raw`` as top-level keys only."""
     from llama_index.core.vector_stores.utils import node_to_metadata_dict
-    from llama_index.vector_stores.chroma import ChromaVectorStore
-    from llama_index.vector_stores.chroma.base import MAX_CHUNK_SIZE
 
-    class LeanChromaVectorStore(ChromaVectorStore):
-        def add(self, nodes: Sequence[Any], **add_kwargs: Any) -> list[str]:
-            ids: list[str] = []
-            for start in range(0, len(nodes), MAX_CHUNK_SIZE):
-                part = nodes[start : start + MAX_CHUNK_SIZE]
-                metadatas = []
-                for node in part:
-                    meta = node_to_metadata_dict(node, remove_text=True, flat_metadata=self.flat_metadata)
-                    content = json.loads(meta["_node_content"])
-                    for key in RAW_ONLY_KEYS:
-                        content.get("metadata", {}).pop(key, None)
-                    meta["_node_content"] = json.dumps(content, ensure_ascii=False)
-                    metadatas.append({k: "" if v is None else v for k, v in meta.items()})
-                collection.add(
-                    ids=[n.node_id for n in part],
-                    embeddings=[n.get_embedding() for n in part],
-                    metadatas=metadatas,
-                    documents=[n.get_content(metadata_mode=MetadataMode.NONE) for n in part],
-                )
-                ids.extend(n.node_id for n in part)
-            return ids
+    meta = node_to_metadata_dict(node, remove_text=True, flat_metadata=False)
+    meta.update(raw or {})
+    return {k: "" if v is None else v for k, v in meta.items()}
 
-    return LeanChromaVectorStore(chroma_collection=collection)  # type: ignore[call-arg]
+
+def _record_node(record: ChunkRecord) -> tuple[Any, dict[str, Any]]:
+    """The llama-index node of ``record`` (without the raw-only keys) and those keys."""
+    from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+
+    shared = {k: v for k, v in record.metadata.items() if k not in RAW_ONLY_KEYS}
+    raw = {k: record.metadata[k] for k in RAW_ONLY_KEYS if k in record.metadata}
+    node = TextNode(
+        id_=record.id,
+        text=record.text,
+        metadata=shared,
+        relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=record.doc_id)},
+    )
+    return node, raw
 
 
 class Store:
@@ -442,13 +458,16 @@ class Store:
 
     @property
     def vector_store(self) -> Any:
-        """llama-index's ``ChromaVectorStore`` over the collection, for writes.
+        """llama-index's ``ChromaVectorStore`` over the collection: its readers see our
+        chunks as nodes, and deletes go through it (by ``ref_doc_id``, one indexed call).
 
         Built on first use: importing llama-index costs a second or two, which
         ``rag ask`` (read-only, hot path on the raw collection) never pays.
         """
         if self._vector_store is None:
-            self._vector_store = _lean_vector_store(self.collection)
+            from llama_index.vector_stores.chroma import ChromaVectorStore
+
+            self._vector_store = ChromaVectorStore(chroma_collection=self.collection)
         return self._vector_store
 
     # -- opening ---------------------------------------------------------------
@@ -548,6 +567,20 @@ class Store:
             for m in rows["metadatas"] or []
         ]
         return sorted(docs, key=lambda d: d.id)
+
+    def add_chunks(self, records: Sequence[ChunkRecord], embeddings: np.ndarray) -> None:
+        """Write chunks in llama-index's format (as ``vector_store.add`` would), in order,
+        ``WRITE_ROWS`` at a time; the vectors go to Chroma as one float32 array."""
+        for start in range(0, len(records), WRITE_ROWS):
+            part = records[start : start + WRITE_ROWS]
+            metadatas = [chroma_metadata(*_record_node(r)) for r in part]
+            self.collection.add(
+                ids=[r.id for r in part],
+                embeddings=embeddings[start : start + len(part)],
+                metadatas=metadatas,
+                documents=[r.text for r in part],
+            )
+        self._count = None
 
     def delete_document(self, doc_id: str) -> None:
         """Remove a document's chunks by id: one indexed delete, no scan."""

@@ -108,3 +108,58 @@ def test_a_document_cut_short_by_a_crash_is_hidden_then_redone(fresh_settings: S
     assert report.added == (victim.id,)
     store.invalidate()
     assert store.count() == sum(d.chunks for d in store.documents()) == len(store.bm25().ids)
+
+
+def test_llama_index_reads_the_chunks_as_nodes_with_their_offsets(fresh_settings: Settings) -> None:
+    from llama_index.core import VectorStoreIndex
+
+    from rag.embeddings import MiniLMEmbedding
+
+    ingest(fresh_settings)
+    store = Store(fresh_settings)
+    index = VectorStoreIndex.from_vector_store(store.vector_store, embed_model=MiniLMEmbedding())
+    nodes = index.as_retriever(similarity_top_k=3).retrieve("Who is Azerbaijan's ambassador to Moscow?")
+    assert nodes and all(n.node.ref_doc_id == n.node.metadata["source"] for n in nodes)
+    for n in nodes:
+        text = (fresh_settings.docs_dir / n.node.metadata["source"]).read_text(encoding="utf-8")
+        assert text[n.node.metadata["start"] : n.node.metadata["end"]] == n.node.get_content()
+        assert "svec" not in n.node.metadata  # sentence vectors stay out of llama-index's node copy
+
+
+def test_a_text_repeated_across_files_is_embedded_once(fresh_settings: Settings, monkeypatch) -> None:
+    from rag import embeddings
+
+    docs = fresh_settings.docs_dir
+    for p in docs.iterdir():
+        p.unlink()
+    notice = "This article may be reproduced only with the written permission of the publisher."
+    for i in range(3):
+        (docs / f"n{i}.txt").write_text(f"Report number {i} covers the harbour works.\n\n{notice}\n")
+    embedded: list[str] = []
+    model = embeddings.shared_model()
+    original = model.embed
+    monkeypatch.setattr(model, "embed", lambda texts: embedded.extend(texts) or original(texts))
+    ingest(fresh_settings)
+    assert embedded.count(notice) == 1
+    store = Store(fresh_settings)
+    assert store.count() == sum(d.chunks for d in store.documents()) and len(store.documents()) == 3
+
+
+def test_a_failed_write_stops_ingestion_and_the_next_run_completes_it(fresh_settings: Settings, monkeypatch) -> None:
+    calls = {"n": 0}
+    original = Store.add_chunks
+
+    def failing(self: Store, records, embeddings) -> None:  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError("disk full")
+        original(self, records, embeddings)
+
+    monkeypatch.setattr(Store, "add_chunks", failing)
+    with pytest.raises(OSError, match="disk full"):
+        ingest(fresh_settings)
+    monkeypatch.setattr(Store, "add_chunks", original)
+    report = ingest(fresh_settings)
+    store = Store(fresh_settings)
+    assert len(store.documents()) == 2 and len(report.added) + len(report.updated) >= 1
+    assert store.count() == sum(d.chunks for d in store.documents()) == len(store.bm25().ids)
