@@ -18,6 +18,11 @@ from .types import Chunk, Document
 MAX_CHUNK_CHARS = 900
 _NUMBERED_HEADING = re.compile(r"(?:section\s+|article\s+|§\s*)?\d+(?:\.\d+)*\.?\s+[A-Z][^.\n]{1,70}\.?$", re.I)
 _INLINE_NUMBERED_HEADING = re.compile(r"\s*(\d+(?:\.\d+)*\.?\s+[A-Z][^.\n]{1,60}?)\.\s+[A-Z]")
+_COLUMN_GAP = re.compile(r"\S {2,}\S")
+_SECTION_NUMBER = re.compile(r"^(?:section\s+|article\s+|§\s*)?\d+(?:\.\d+)*\.?\s+", re.I)
+_MARKDOWN_HEADING = re.compile(r"#{1,6}(?:\s|$)")
+# This many headings in a row are a table of contents: text, not the sections' headings.
+CONTENTS_RUN = 4
 _LIST_ITEM = re.compile(r"\s*(?:[-*•]|\(?[0-9a-zA-Z]{1,3}[.)])\s+")
 
 
@@ -50,13 +55,15 @@ def _looks_like_heading(line: str) -> bool:
     line = line.strip()
     if not line:
         return False
-    if line.startswith("#"):
+    if _MARKDOWN_HEADING.match(line):
         return True
     words = line.split()
-    if len(line) > 80 or len(words) > 12:
-        return False
+    if len(line) > 80 or len(words) > 12 or _COLUMN_GAP.search(_SECTION_NUMBER.sub("", line, count=1)):
+        return False  # a table row ("Version   Date   Description") is no heading
     if _NUMBERED_HEADING.match(line):
         return True
+    if sum(w.isalpha() for w in words) * 2 < len(words):
+        return False  # "FD 37 7A 58 5A 00", "0-5 0x3F"
     if line[-1] in ".,;:!?\"'”’)-–—":
         return False
     # Title-like: starts with a capital or digit; mostly capitalised or short.
@@ -119,6 +126,19 @@ def _paragraph(text: str, start: int, end: int) -> Paragraph:
     return Paragraph(start, end, False)
 
 
+def _contents_as_text(paras: list[Paragraph]) -> list[Paragraph]:
+    """Runs of ``CONTENTS_RUN`` or more headings (a table of contents) turned into text."""
+    out = list(paras)
+    run_start = 0
+    for i in range(len(paras) + 1):
+        if i < len(paras) and paras[i].is_heading:
+            continue
+        if i - run_start >= CONTENTS_RUN:
+            out[run_start:i] = [Paragraph(p.start, p.end, False) for p in paras[run_start:i]]
+        run_start = i + 1
+    return out
+
+
 def chunk_document(doc: Document, max_chars: int = MAX_CHUNK_CHARS) -> list[Chunk]:
     """Chunks of whole sentences, never crossing a heading, at most ``max_chars`` each
     (a single longer sentence becomes a chunk of its own)."""
@@ -137,7 +157,7 @@ def chunk_document(doc: Document, max_chars: int = MAX_CHUNK_CHARS) -> list[Chun
         pending.clear()
         heading_spans.clear()
 
-    for para in paragraphs(text):
+    for para in _contents_as_text(paragraphs(text)):
         if para.is_heading:
             # The heading opens the next chunk: it is text too ("Version 2.0, January 2004").
             # Headings in a row (title, subtitle, section) stay together.

@@ -34,7 +34,7 @@ from .store import ChunkRecord, IndexedDocument, Store, encode_vector_groups
 from .types import Chunk, Document
 
 # Bump when loading or chunking changes, so existing documents are re-chunked.
-PIPELINE_VERSION = "2"
+PIPELINE_VERSION = "3"
 HEADING_WEIGHT = 0.5
 EMBED_BATCH_SENTENCES = 2048
 # Documents are committed a batch at a time; a small cap bounds what a crash loses

@@ -37,6 +37,7 @@ STOPWORDS = frozenset(
     mention mentioned mentions describe described much many kind sort""".split()
 )
 
+_SECTION_NUMBER = re.compile(r"\d+(?:\.\d+)*")
 _WORD = re.compile(r"[^\W_]+(?:[.,][0-9]+)*(?:['’][^\W_]+)?", re.UNICODE)
 
 
@@ -78,7 +79,7 @@ def _ends_sentence(text: str, dot_end: int) -> bool:
     if word in _ABBREVIATIONS:
         return False
     # An initial ("J. Smith") or a section number ("3. Scope") is no sentence end.
-    return not ((len(word) == 1 and word.isalpha()) or (word.isdigit() and _at_line_start(text, start)))
+    return not ((len(word) == 1 and word.isalpha()) or (_SECTION_NUMBER.fullmatch(word) and _at_line_start(text, start)))
 
 
 def _at_line_start(text: str, pos: int) -> bool:

@@ -118,3 +118,54 @@ def test_empty_file_is_refused(tmp_path: Path) -> None:
     (tmp_path / "empty.txt").write_text("  \n")
     with pytest.raises(DocumentError, match="empty"):
         load_document(tmp_path / "empty.txt", "empty.txt")
+
+
+SPEC = """Widget Format
+=============
+
+        1. Overview
+           1.1. Scope
+           1.2. Terms
+        2. Layout
+           2.1. Header
+
+1. Overview
+
+        A widget file starts with a header and ends with a footer.
+        Its total size MUST be less than 4 GiB.
+
+1.1. Scope
+
+        Version   Date          Description
+        1.0.0     2020-01-01    First release
+
+        In plain hexadecimal:
+
+            FD 37 7A 58 5A 00
+
+        The header is followed by the body. See the sections
+        2.1. and 2.2. for details.
+
+        #include <stdio.h>
+"""
+
+
+def _spec_chunks() -> list:
+    return chunk_document(Document("spec.txt", "Widget Format", SPEC))
+
+
+def test_table_rows_hex_dumps_and_code_are_not_headings() -> None:
+    headings = {c.heading for c in _spec_chunks()}
+    assert headings <= {"Widget Format", "1. Overview", "1.1. Scope"}, headings
+
+
+def test_a_table_of_contents_is_text_under_the_title_not_a_run_of_headings() -> None:
+    contents = next(c for c in _spec_chunks() if "1.2. Terms" in c.text)
+    assert contents.heading == "Widget Format"
+    lines = [contents.text[s:e] for s, e in contents.sentences]
+    assert "1.1. Scope" in lines and "2.1. Header" in lines
+
+
+def test_a_section_number_at_a_line_start_does_not_end_a_sentence() -> None:
+    text = "Branch filters are listed\n  5.3.2. Delta comes next."
+    assert [text[s:e] for s, e in sentence_spans(text)] == [text]
