@@ -69,6 +69,16 @@ def _person(history: History, people: frozenset[str]) -> str:
     return in_question[-1] if in_question else (names_in_answer[0] if names_in_answer else "")
 
 
+def _answered_thing(history: History) -> str:
+    """The name the last answer gave to a "which X" question, if it gave one."""
+    question, answer = history[-1]
+    if not _WHICH.match(question) or analyse(question).answer_type in ("number", "date"):
+        return ""
+    asked = {w.lower() for w in re.findall(r"\w+", question)}
+    names = [p for p in proper_nouns(answer) if not {w.lower() for w in p.split()} <= asked]
+    return re.sub(r"['’]s$", "", names[0]) if names else ""
+
+
 def _topic(question: str) -> str:
     """The subject matter of a question: what it asks "about" ("the trade turnover
     between the two countries"), else its last noun phrase ("the consulate")."""
@@ -105,6 +115,13 @@ def condense(question: str, history: History | None, people: frozenset[str] = fr
         rewritten = re.sub(
             rf"\b({_PERSON_PRONOUNS})\b", lambda m: _possessive(person, m.group(1)), rewritten, flags=re.I
         )
+    answered = _answered_thing(history)
+    if answered:
+        # "Which bloc is getting involved?" -> "the European Union ..." -> "Why is it doing that?":
+        # "it" is the answer, and "doing that" is what the previous question asked about.
+        rewritten = re.sub(r"\b(?:it|they)\b(?!\s*\??\s*$)", answered, rewritten, count=1, flags=re.I)
+        if re.search(r"\b(?:do|does|did|doing|done)\s+(?:that|this|so)\b", rewritten, re.I):
+            return f"{rewritten.rstrip(' ?')} ({previous_question.rstrip(' ?')})?"
     topic = _topic(previous_question)
     if topic:
         rewritten = re.sub(

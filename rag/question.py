@@ -87,7 +87,12 @@ _NUMBER_QUESTION = re.compile(
     r"(?:percent(?:age)?|share|number|amount|figure|proportion|sum|value|size|population|price|cost|"
     r"volume|count|turnover)\b|"
     # Quantities asked for by their measure: "what prison sentence", "what age".
-    r"\b(?:prison|jail) (?:sentence|term)\b|\bwhat (?:sentence|age|distance|duration|height|weight|speed|"
+    r"\b(?:prison|jail) (?:sentence|term)\b|"
+    # A bound or extent: "the upper limit on the size", "the smallest and largest sizes".
+    r"\b(?:upper|lower|maximum|minimum|max|min|smallest|largest|biggest|highest|lowest)\b.*"
+    r"\b(?:limit|size|sizes|length|number|value|values|amount|count|distance|range|capacity)\b|"
+    r"\bwhat (?:is|are|was|were) the (?:\w+ )?(?:limits?|maximum|minimum|range)\b|\bwhat range\b|"
+    r"\bwhat (?:sentence|age|distance|duration|height|weight|speed|"
     r"temperature|salary|rate|penalty|fine) (?:has|did|was|is|will|does|do|were|are)\b",
     re.I,
 )
@@ -98,6 +103,8 @@ _DATE_QUESTION = re.compile(
     r"\bwhat(?:'s|’s| is| was| are| were) the (?:\w+ )?(?:date|year|deadline)\b",
     re.I,
 )
+# "5.2. Security": a section's number is no figure of its text.
+_SECTION_NUMBER = re.compile(r"\d+(?:\.\d+)*\.\s+(?=[A-Z])")
 _SPLIT = re.compile(
     r"(?:,\s*|\s+)(?:and|but)\s+(?=(?:who|whom|what|when|where|why|how|which|did|does|do|is|are|was|were|has|have|can)\b)",
     re.I,
@@ -174,6 +181,22 @@ _URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+|\b[\w-]+\.(?:org|com|net|gov|edu|i
 _ORGANISATION = re.compile(
     r"\b(?:Foundation|Union|Agency|Ministry|Council|Company|Corporation|Inc|Ltd|University|Committee|"
     r"Organi[sz]ation|Association|Institute|Bank|Party|Service|Commission|Court|Group|Society|Tass|Reuters)\b"
+)
+
+
+# Bodies of people that answer "who" even where people are named: unlike a role
+# ("a senior official"), they are not a person whose name the text leaves out.
+_GROUP = re.compile(
+    r"\b(?:security service|secret service|intelligence service|police|army|armed forces|troops|peacekeepers|"
+    r"border guards?|government|ministry|parliament|coalition|alliance|consortium)\b",
+    re.I,
+)
+
+
+# "Who heads / founded / said ..." wants a person, never a body.
+_PERSON_VERBS = frozenset(
+    "head heads headed lead leads led chair chairs chaired run runs ran founded directs directed manages managed "
+    "owns owned wrote write writes said say says told spoke speaks married born".split()
 )
 
 
@@ -323,10 +346,12 @@ def has_type(
     (``strict=False``: "people" for "Armenians") may any number do.
     """
     if kind == "number":
+        numbered = _SECTION_NUMBER.match(sentence)
+        after_number = numbered.end() if numbered else 0
         numbers = [
             (at, found)
             for at, found in _found(_NUMBER, sentence)
-            if found.lower() not in question_words and not _is_year_only(sentence, at)
+            if at >= after_number and found.lower() not in question_words and not _is_year_only(sentence, at)
         ]
         if not numbers or not focus:
             return bool(numbers)
@@ -359,6 +384,8 @@ def has_type(
             # "Who" wants a person or an organisation, not a place ("Moscow").
             if kind == "place" or not people or phrase_words & people or _ORGANISATION.search(phrase):
                 return True
+        if kind == "who" and _found(_GROUP, sentence) and not question_words & _PERSON_VERBS:
+            return True  # "guarded by Russia's state security service": a body of people
         if kind == "who" and not people:
             # "Who must sign?" -- "your employer or school": people by their role, in
             # documents that name nobody as a person (licences, manuals). Where people

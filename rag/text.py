@@ -79,7 +79,8 @@ def _ends_sentence(text: str, dot_end: int) -> bool:
     if word in _ABBREVIATIONS:
         return False
     # An initial ("J. Smith") or a section number ("3. Scope") is no sentence end.
-    return not ((len(word) == 1 and word.isalpha()) or (_SECTION_NUMBER.fullmatch(word) and _at_line_start(text, start)))
+    section_number = _SECTION_NUMBER.fullmatch(word) is not None and _at_line_start(text, start)
+    return not ((len(word) == 1 and word.isalpha()) or section_number)
 
 
 def _at_line_start(text: str, pos: int) -> bool:

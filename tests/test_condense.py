@@ -35,5 +35,17 @@ def test_a_follow_up_names_what_it_refers_to(previous: str, follow_up: str, expe
     assert condense(follow_up, [(previous, "an answer")]) == expected
 
 
+def test_it_after_a_which_question_is_the_thing_the_answer_named() -> None:
+    history = [
+        (
+            "Which Western bloc is getting more involved in the region's projects?",
+            "The European Union has increasingly entered into play in recent projects. [1]",
+        )
+    ]
+    assert condense("When did it start?", history) == "When did European Union start?"
+    rewritten = condense("Why is it doing that?", history)
+    assert rewritten.startswith("Why is European Union doing that (") and "projects" in rewritten
+
+
 def test_a_question_that_stands_on_its_own_is_left_alone() -> None:
     assert condense("Who hosted the dinner?", [("What did Putin say?", "an answer")]) == "Who hosted the dinner?"

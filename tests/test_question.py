@@ -28,6 +28,10 @@ from rag.text import acronyms
         ("What did Putin call Baku?", "wording", ""),
         ("And what did Putin reply?", "speech", ""),
         ("What word does the analysis use for it?", "other", ""),
+        ("What is the upper limit on the total size of a stream?", "number", ""),
+        ("What are the smallest and largest dictionary sizes?", "number", ""),
+        ("What range of distances does the filter support?", "number", ""),
+        ("What is the largest city in the region?", "other", ""),
     ],
 )
 def test_the_answer_type_follows_what_is_asked(question: str, kind: str, focus: str) -> None:
@@ -50,6 +54,8 @@ def test_the_answer_type_follows_what_is_asked(question: str, kind: str, focus: 
         ("Write to the Foundation in Boston.", "address", False),
         ('The "source code" for a work means the preferred form for making changes.', "definition", True),
         ("Corresponding Source includes interface definition files.", "definition", False),
+        ("5. Filter Chains", "number", False),
+        ("The chain is limited to four filters.", "number", True),
     ],
 )
 def test_a_sentence_holds_an_answer_of_the_asked_kind(sentence: str, kind: str, holds: bool) -> None:
@@ -84,6 +90,13 @@ def test_who_is_answered_by_a_role_only_where_the_documents_name_no_people() -> 
     words = {"who", "should", "sign", "a", "disclaimer"}
     assert has_type(sentence, "who", words)
     assert not has_type(sentence, "who", words, people=frozenset({"aliyev"}))
+
+
+def test_who_is_answered_by_a_body_of_people_unless_a_person_is_asked_for() -> None:
+    sentence = "They agreed that the route would be guarded by Russia's state security service."
+    people = frozenset({"aliyev"})
+    assert has_type(sentence, "who", {"who", "was", "to", "guard", "the", "route"}, people=people)
+    assert not has_type(sentence, "who", {"who", "heads", "the", "route"}, people=people)
 
 
 def test_a_hyphenated_pair_of_names_is_two_entities_but_a_compound_name_is_one() -> None:
