@@ -57,14 +57,9 @@ class HybridRetriever:
         # A long chunk's vector averages its sentences; its best sentence tells more. The
         # sentence vectors come from the keyword index's copy, so only chunks it does not
         # know yet (written since it was built) are read from Chroma to score them.
-        best_sentence: dict[str, float] = {}
-        unknown = []
-        for cid in dict.fromkeys(dense_ids + bm25_ids):
-            vectors = bm25.sentence_vectors(cid)
-            if vectors is None:
-                unknown.append(cid)
-            else:
-                best_sentence[cid] = float((vectors @ vector).max()) if len(vectors) else 0.0
+        pooled = list(dict.fromkeys(dense_ids + bm25_ids))
+        best_sentence = bm25.best_sentence_scores(pooled, vector)
+        unknown = [cid for cid in pooled if cid not in best_sentence]
         for cid, c in self.store.get_chunks(unknown).items() if unknown else ():
             best_sentence[cid] = float((c.sentence_vectors @ vector).max()) if c.sentence_vectors is not None else 0.0
         sentence_ids = sorted(best_sentence, key=lambda cid: -best_sentence[cid]) if self.mode != "bm25" else []

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer import Pipeline
+from rag.answer import Pipeline, get_pipeline
+from rag.config import Settings
 from rag.errors import QuestionError
 from rag.loaders import load_text
 from rag.types import Answer
@@ -83,3 +84,14 @@ def test_answer_is_frozen_and_reads_well(seed_pipeline: Pipeline) -> None:
     assert "Sources:" in printed and "[1]" in printed
     assert set(answer.timings_ms) >= {"retrieve", "generate", "total"}
     assert answer.mode == "extractive"
+
+
+def test_best_sentence_scores_of_many_chunks_equal_those_computed_one_by_one(seed_settings: Settings) -> None:
+    pipeline = get_pipeline(seed_settings)
+    bm25 = pipeline.store.bm25()
+    query = pipeline.model.embed(["Who welcomed Putin with a hug?"])[0]
+    scores = bm25.best_sentence_scores(list(bm25.ids), query)
+    assert set(scores) == set(bm25.ids)
+    for cid in bm25.ids:
+        vectors = bm25.sentence_vectors(cid)
+        assert scores[cid] == pytest.approx(float((vectors @ query).max()), abs=1e-5)
