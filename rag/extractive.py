@@ -90,9 +90,18 @@ def _coverage(
     found; they still count in the total at ``unknown_weight``, because when most of a
     question is paraphrase, matching its few common words proves little.
     """
-    weighted, total = _term_weights(bm25, question_terms, unknown_weight)
-    hit = sum(weight for variants, weight in weighted if not variants.isdisjoint(found))
-    return hit / total if total else 0.0
+    return _covered(_term_weights(bm25, question_terms, unknown_weight), found)
+
+
+def _covered(weights: tuple[tuple[tuple[frozenset[str], float], ...], float], found: frozenset[str]) -> float:
+    weighted, total = weights
+    if not total:
+        return 0.0
+    hit = 0.0
+    for variants, weight in weighted:
+        if not variants.isdisjoint(found):
+            hit += weight
+    return hit / total
 
 
 @lru_cache(maxsize=1024)
@@ -175,6 +184,10 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
     )
     topic = tuple(t for t in info.terms if t not in info.speaker)
     entity_keys = [_entity_key_words(entity, bm25) for entity in info.entities]
+    # Term weights once per question, not once per sentence.
+    question_weights = _term_weights(bm25, info.terms, 0.5)
+    topic_weights = _term_weights(bm25, topic, 0.0)
+    asked_idf = {t: bm25.idf(t) for t in set(info.terms)}
     # What depends on the passage only (its context, which entities it names) is
     # worked out once per passage, not once per sentence.
     per_chunk: dict[str, tuple[float, float, frozenset[str]]] = {}
@@ -190,13 +203,13 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
                 _terms_of(c.chunk.heading),
             )
         context_coverage, entity_coverage, heading_terms = chunk_scores
-        coverage = _coverage(info.terms, c.terms, bm25)
+        coverage = _covered(question_weights, c.terms)
         # A sentence is about what it names, what its heading names, and what the
         # sentence before names when it refers back to it.
         about = c.terms | heading_terms
         if _refers_back(c.text):
             about |= _previous_terms(c)
-        topic_coverage = _coverage(topic, about, bm25, 0.0)
+        topic_coverage = _covered(topic_weights, about)
         typed = has_type(c.text, info.answer_type, question_words, info.focus, strict_focus, bm25.people)
         if typed and info.speaker:
             # The speaker must be in the sentence or just before it ("..., he said").
@@ -215,7 +228,7 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
             + W_RANK / (1 + c.rank)
             - (0 if typed else TYPE_PENALTY)
             - (SHORT_PENALTY if _is_fragment(c, typed and info.answer_type in ("number", "date")) else 0)
-            + W_NOVELTY * _novelty(c.terms, info.terms, bm25)
+            + W_NOVELTY * _novelty(c.terms, asked_idf, bm25)
         )
         out.append(Scored(c, value, typed, entity_coverage > 0, topic_coverage))
     out.sort(key=lambda s: -s.score)
@@ -261,11 +274,11 @@ def _previous_terms(c: Candidate) -> frozenset[str]:
     return _terms_of(c.chunk.text[start:end])
 
 
-def _novelty(found: frozenset[str], asked: tuple[str, ...], bm25: Bm25Index) -> float:
+def _novelty(found: frozenset[str], asked_idf: dict[str, float], bm25: Bm25Index) -> float:
     """How much the sentence says beyond the question's own words: an answer adds
     something; a general sentence that merely echoes the question ("Azerbaijan
     matters to Russia for a number of reasons") adds little."""
-    extra = _idf_total(bm25, found) - sum(bm25.idf(t) for t in set(asked) if t in found)
+    extra = _idf_total(bm25, found) - sum(idf for t, idf in asked_idf.items() if t in found)
     return min(1.0, extra / NOVELTY_NORM)
 
 
