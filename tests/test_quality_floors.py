@@ -1,0 +1,40 @@
+"""Answer quality on every development set stays above the level it has reached.
+
+These are regression floors, not targets: each sits a little below what the
+offline extractive answerer measured when the set was added (docs/evaluation.md),
+so that a change which makes answers worse on any kind of document fails here.
+Every citation of every answer must be an exact span of its file, always.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import rag
+
+from conftest import DATA, SEEDS, make_settings
+
+# set, documents, fact recall, first citation holds the answer, abstention recall, false abstentions
+FLOORS = [
+    ("seeds_qa.jsonl", SEEDS, 0.85, 0.80, 0.90, 0.02),
+    ("fresh_seeds_qa.jsonl", SEEDS, 0.92, 0.88, 0.95, 0.03),
+    ("blind_seeds_qa.jsonl", SEEDS, 0.87, 0.87, 0.95, 0.03),
+    ("holdout_qa.jsonl", SEEDS, 0.72, 0.64, 0.60, 0.02),
+    ("licenses_qa.jsonl", DATA / "licenses", 0.90, 0.88, 0.95, 0.04),
+    ("gpl_qa.jsonl", DATA / "gpl", 0.93, 0.80, 0.30, 0.02),
+    ("specs_qa.jsonl", DATA / "specs", 0.60, 0.60, 0.45, 0.04),
+]
+
+
+@pytest.mark.parametrize(("qa", "docs", "recall", "first_hit", "abstains", "false_abstentions"), FLOORS)
+def test_quality_stays_above_its_floor(
+    tmp_path: Path, qa: str, docs: Path, recall: float, first_hit: float, abstains: float, false_abstentions: float
+) -> None:
+    summary = rag.evaluate(DATA / qa, make_settings(tmp_path, docs=docs)).summary
+    assert summary["citation_validity"] == 1.0
+    assert summary["fact_recall"] >= recall
+    assert summary["first_citation_hit"] >= first_hit
+    assert summary["abstention_recall"] >= abstains
+    assert summary["false_abstention_rate"] <= false_abstentions
