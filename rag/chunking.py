@@ -16,10 +16,11 @@ from .text import sentence_spans
 from .types import Chunk, Document
 
 MAX_CHUNK_CHARS = 900
-_NUMBERED_HEADING = re.compile(r"(?:section\s+|article\s+|§\s*)?\d+(?:\.\d+)*\.?\s+[A-Z][^.\n]{1,70}\.?$", re.I)
+_SECTION_PREFIX = r"(?:section\s+|article\s+|§\s*)?\d+(?:\.\d+)*\.?\s+"
+_NUMBERED_HEADING = re.compile(_SECTION_PREFIX + r"[A-Z][^.\n]{1,70}\.?$", re.I)
 _INLINE_NUMBERED_HEADING = re.compile(r"\s*(\d+(?:\.\d+)*\.?\s+[A-Z][^.\n]{1,60}?)\.\s+[A-Z]")
 _COLUMN_GAP = re.compile(r"\S {2,}\S")
-_SECTION_NUMBER = re.compile(r"^(?:section\s+|article\s+|§\s*)?\d+(?:\.\d+)*\.?\s+", re.I)
+_SECTION_NUMBER = re.compile("^" + _SECTION_PREFIX, re.I)
 _MARKDOWN_HEADING = re.compile(r"#{1,6}(?:\s|$)")
 # This many headings in a row are a table of contents: text, not the sections' headings.
 CONTENTS_RUN = 4

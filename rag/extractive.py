@@ -81,19 +81,8 @@ class Scored:
     topic: float = 0.0  # share of the question's topic (idf-weighted) the sentence covers
 
 
-def _coverage(
-    question_terms: tuple[str, ...], found: frozenset[str], bm25: Bm25Index, unknown_weight: float = 0.5
-) -> float:
-    """Idf-weighted share of the question's terms found in ``found``.
-
-    Terms the corpus never uses (paraphrases such as "call" for "marvel") cannot be
-    found; they still count in the total at ``unknown_weight``, because when most of a
-    question is paraphrase, matching its few common words proves little.
-    """
-    return _covered(_term_weights(bm25, question_terms, unknown_weight), found)
-
-
 def _covered(weights: tuple[tuple[tuple[frozenset[str], float], ...], float], found: frozenset[str]) -> float:
+    """Idf-weighted share of the question's terms (as ``_term_weights`` gives them) found in ``found``."""
     weighted, total = weights
     if not total:
         return 0.0
@@ -109,7 +98,12 @@ def _term_weights(
     bm25: Bm25Index, question_terms: tuple[str, ...], unknown_weight: float
 ) -> tuple[tuple[tuple[frozenset[str], float], ...], float]:
     """(variants, idf) of the question's known terms and the total weight: computed once
-    per question, not once per sentence."""
+    per question, not once per sentence.
+
+    Terms the corpus never uses (paraphrases such as "call" for "marvel") cannot be
+    found; they still count in the total at ``unknown_weight``, because when most of a
+    question is paraphrase, matching its few common words proves little.
+    """
     known = [t for t in question_terms if bm25.knows(t)]
     unknown = len(question_terms) - len(known)
     total = sum(bm25.idf(t) for t in known) + unknown_weight * unknown * bm25.idf("")
@@ -198,7 +192,7 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
             context = _context_terms(c)
             present = [any(not v.isdisjoint(context) for v in keys) for keys in entity_keys]
             chunk_scores = per_chunk[c.chunk.id] = (
-                _coverage(info.terms, context, bm25),
+                _covered(question_weights, context),
                 sum(present) / len(present) if present else 1.0,
                 _terms_of(c.chunk.heading),
             )

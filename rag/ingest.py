@@ -375,8 +375,8 @@ def _write(store: Store, batch: _Embedded) -> int:
             store.delete_document(item.doc.id)
     records, embeddings = _records(batch)
     is_commit = np.array([r.metadata["chunk"] == 0 for r in records], dtype=bool)
-    store.add_chunks([r for r in records if r.metadata["chunk"] != 0], embeddings[~is_commit])
-    store.add_chunks([r for r in records if r.metadata["chunk"] == 0], embeddings[is_commit])
+    for part in (~is_commit, is_commit):
+        store.add_chunks([r for r, take in zip(records, part, strict=True) if take], embeddings[part])
     return len(records)
 
 

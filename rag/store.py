@@ -80,16 +80,9 @@ class StoredChunk:
     sentence_vectors: np.ndarray | None
 
 
-def encode_vectors(vectors: np.ndarray) -> str:
-    """Sentence vectors as int8 with one float scale per row, base64 (about 4x smaller)."""
-    scales = np.maximum(np.abs(vectors).max(axis=1), 1e-12).astype(np.float32)
-    q = np.round(vectors / scales[:, None] * 127).astype(np.int8)
-    return base64.b64encode(scales.tobytes() + q.tobytes()).decode("ascii")
-
-
 def encode_vector_groups(vectors: np.ndarray, counts: Sequence[int]) -> list[str]:
-    """``encode_vectors`` of each run of ``counts`` consecutive rows, byte for byte the same,
-    quantised in one pass over the whole batch instead of once per chunk."""
+    """Each run of ``counts`` consecutive rows as int8 with one float scale per row, base64
+    (about 4x smaller; read back by ``decode_vectors``), quantised in one pass over the batch."""
     scales = np.maximum(np.abs(vectors).max(axis=1), 1e-12).astype(np.float32)
     q = np.round(vectors / scales[:, None] * 127).astype(np.int8)
     blobs, at = [], 0
@@ -440,30 +433,22 @@ class ChunkRecord:
     metadata: dict[str, Any]
 
 
-def chroma_metadata(node: Any, raw: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A node's Chroma metadata exactly as llama-index's ``ChromaVectorStore`` writes it
-    (``_node_content``, ``_node_type``, ``document_id``/``doc_id``/``ref_doc_id``),
-    plus ``raw`` as top-level keys only."""
+def _chroma_metadata(record: ChunkRecord) -> dict[str, Any]:
+    """The record's Chroma metadata exactly as llama-index's ``ChromaVectorStore`` writes
+    its node (``_node_content``, ``_node_type``, ``document_id``/``doc_id``/``ref_doc_id``),
+    with ``RAW_ONLY_KEYS`` as top-level keys only."""
+    from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
     from llama_index.core.vector_stores.utils import node_to_metadata_dict
 
-    meta = node_to_metadata_dict(node, remove_text=True, flat_metadata=False)
-    meta.update(raw or {})
-    return {k: "" if v is None else v for k, v in meta.items()}
-
-
-def _record_node(record: ChunkRecord) -> tuple[Any, dict[str, Any]]:
-    """The llama-index node of ``record`` (without the raw-only keys) and those keys."""
-    from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
-
-    shared = {k: v for k, v in record.metadata.items() if k not in RAW_ONLY_KEYS}
-    raw = {k: record.metadata[k] for k in RAW_ONLY_KEYS if k in record.metadata}
     node = TextNode(
         id_=record.id,
         text=record.text,
-        metadata=shared,
+        metadata={k: v for k, v in record.metadata.items() if k not in RAW_ONLY_KEYS},
         relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=record.doc_id)},
     )
-    return node, raw
+    meta = node_to_metadata_dict(node, remove_text=True, flat_metadata=False)
+    meta.update((k, record.metadata[k]) for k in RAW_ONLY_KEYS if k in record.metadata)
+    return {k: "" if v is None else v for k, v in meta.items()}
 
 
 class Store:
@@ -601,7 +586,7 @@ class Store:
         ``WRITE_ROWS`` at a time; the vectors go to Chroma as one float32 array."""
         for start in range(0, len(records), WRITE_ROWS):
             part = records[start : start + WRITE_ROWS]
-            metadatas = [chroma_metadata(*_record_node(r)) for r in part]
+            metadatas = [_chroma_metadata(r) for r in part]
             self.collection.add(
                 ids=[r.id for r in part],
                 embeddings=embeddings[start : start + len(part)],
