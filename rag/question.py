@@ -303,7 +303,7 @@ def _focus(question: str) -> str:
         r"\b(?:cost|costs|pay|paid|spend|spent|worth|price|charge|fee|fees|money|dollars?|euros?|budget|invest\w*)\b", q
     ):
         return "@money"
-    match = re.search(rf"\bhow many ((?:[\w’'-]+\s+){{0,3}}?[\w’'-]+?)(?=\s+{_AUX}\b|\s*[?,]|$)", q)
+    match = re.search(rf"\bhow many ((?:[\w’'-]+\s+){{0,3}}?[\w’'-]+?)(?=\s+{_AUX}\b|\s*[?,(;:]|$)", q)
     if not match:
         match = re.search(r"\b(?:number|amount|count) of ([\w’'-]+)", q)
     if not match:
@@ -351,7 +351,10 @@ def has_type(
         numbers = [
             (at, found)
             for at, found in _found(_NUMBER, sentence)
-            if at >= after_number and found.lower() not in question_words and not _is_year_only(sentence, at)
+            if at >= after_number
+            and found.lower() not in question_words
+            and not _is_year_only(sentence, at)
+            and not _is_reference(sentence, at)
         ]
         if not numbers or not focus:
             return bool(numbers)
@@ -432,6 +435,18 @@ def _distance(tokens: list[tuple[int, str]], start: int, end: int) -> int:
     import bisect
 
     return bisect.bisect_left(positions, end) - bisect.bisect_left(positions, start)
+
+
+_SMALL_NUMBER_WORDS = frozenset("two three four five six seven eight nine ten".split())
+
+
+def _is_reference(sentence: str, pos: int) -> bool:
+    """ "the two leaders", "the three states": a small number after "the" points back at
+    things already named; it counts nothing the question could ask for."""
+    word = re.match(r"[A-Za-z]+", sentence[pos:])
+    if word is None or word.group().lower() not in _SMALL_NUMBER_WORDS:
+        return False
+    return sentence[:pos].lower().endswith("the ")
 
 
 def _is_year_only(sentence: str, pos: int) -> bool:

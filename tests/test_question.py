@@ -32,6 +32,7 @@ from rag.text import acronyms
         ("What are the smallest and largest dictionary sizes?", "number", ""),
         ("What range of distances does the filter support?", "number", ""),
         ("What is the largest city in the region?", "other", ""),
+        ("How many people fled then (Karabakh)?", "number", "peopl"),
     ],
 )
 def test_the_answer_type_follows_what_is_asked(question: str, kind: str, focus: str) -> None:
@@ -56,6 +57,8 @@ def test_the_answer_type_follows_what_is_asked(question: str, kind: str, focus: 
         ("Corresponding Source includes interface definition files.", "definition", False),
         ("5. Filter Chains", "number", False),
         ("The chain is limited to four filters.", "number", True),
+        ("As the two leaders met in Baku, he sat in prison.", "number", False),
+        ("The two countries signed five agreements.", "number", True),
     ],
 )
 def test_a_sentence_holds_an_answer_of_the_asked_kind(sentence: str, kind: str, holds: bool) -> None:
