@@ -160,15 +160,19 @@ def _terms_of(text: str) -> frozenset[str]:
     return frozenset(terms(text))
 
 
-def _context_terms(c: Candidate) -> frozenset[str]:
-    """Terms of the sentence's surroundings: its chunk, heading and document title,
-    plus the acronyms of the names there ("gpl" for "GNU General Public License")."""
-    return _context_of(f"{c.chunk.title}\n{c.chunk.heading}\n{c.chunk.text}")
+def _context_terms(chunk: StoredChunk) -> frozenset[str]:
+    """Terms of a sentence's surroundings: its chunk, heading and document title, plus the
+    acronyms of the names there ("gpl" for "GNU General Public License"). Built from the
+    sentences' own term sets (which cover the chunk's text) instead of reading it again."""
+    found = set(_terms_of(chunk.title)) | _terms_of(chunk.heading)
+    for start, end in chunk.sentences:
+        found |= _terms_of(chunk.text[start:end])
+    return frozenset(found) | _acronyms_of(f"{chunk.title}\n{chunk.heading}\n{chunk.text}")
 
 
 @lru_cache(maxsize=4096)
-def _context_of(text: str) -> frozenset[str]:
-    return _terms_of(text) | acronyms(text)
+def _acronyms_of(text: str) -> frozenset[str]:
+    return acronyms(text)
 
 
 def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Scored]:
@@ -189,7 +193,7 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
     for c in pool:
         chunk_scores = per_chunk.get(c.chunk.id)
         if chunk_scores is None:
-            context = _context_terms(c)
+            context = _context_terms(c.chunk)
             present = [any(not v.isdisjoint(context) for v in keys) for keys in entity_keys]
             chunk_scores = per_chunk[c.chunk.id] = (
                 _covered(question_weights, context),

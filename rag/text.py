@@ -49,11 +49,11 @@ def _stemmer() -> Stemmer.Stemmer:
 def words(text: str) -> list[str]:
     """Lower-cased words; possessives dropped ("Azerbaijan's" -> "azerbaijan")."""
     out = []
-    for match in _WORD.finditer(text):
-        word = match.group().lower().replace("’", "'")
+    for word in _WORD.findall(text.replace("’", "'")):
+        word = word.lower()
         if word.endswith("'s"):
             word = word[:-2]
-        out.append(word.replace(",", ""))
+        out.append(word.replace(",", "") if "," in word else word)
     return out
 
 

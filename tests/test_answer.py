@@ -95,3 +95,17 @@ def test_best_sentence_scores_of_many_chunks_equal_those_computed_one_by_one(see
     for cid in bm25.ids:
         vectors = bm25.sentence_vectors(cid)
         assert scores[cid] == pytest.approx(float((vectors @ query).max()), abs=1e-5)
+
+
+@pytest.mark.parametrize("question", ["Who welcomed Putin with a hug?", "the the Russia Russia Azerbaijan", "Karabakh"])
+def test_keyword_search_ranks_exactly_as_bm25s_scores_every_chunk(seed_settings: Settings, question: str) -> None:
+    from rag.text import terms
+
+    bm25 = get_pipeline(seed_settings).store.bm25()
+    query = [t for t in terms(question) if t in bm25.df]
+    everything = bm25._bm25.get_scores(query)  # bm25s's own scoring of every chunk
+    expected = sorted((i for i in range(bm25.n_docs) if everything[i] > 0), key=lambda i: (-everything[i], i))
+    for k in (1, 3, len(expected) + 5):
+        found = bm25.search(query, k)
+        assert [cid for cid, _ in found] == [bm25.ids[i] for i in expected[:k]]
+        assert [s for _, s in found] == pytest.approx([float(everything[i]) for i in expected[:k]])
