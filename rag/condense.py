@@ -75,8 +75,12 @@ def _answered_thing(history: History) -> str:
     if not _WHICH.match(question) or analyse(question).answer_type in ("number", "date"):
         return ""
     asked = {w.lower() for w in re.findall(r"\w+", question)}
-    names = [p for p in proper_nouns(answer) if not {w.lower() for w in p.split()} <= asked]
-    return re.sub(r"['’]s$", "", names[0]) if names else ""
+    names = [re.sub(r"['’]s$", "", p) for p in proper_nouns(answer)]
+    names = [p for p in names if not {w.lower() for w in p.split()} <= asked]
+    # "Which transport corridor ...": the name that is a corridor, wherever it stands.
+    noun = _WHICH.match(question).group(1).split()[-1].lower()  # type: ignore[union-attr]
+    names.sort(key=lambda p: noun not in p.lower().replace("-", " ").split())
+    return names[0] if names else ""
 
 
 def _topic(question: str) -> str:

@@ -38,7 +38,20 @@ COMPANION_MARGIN = 0.05
 MAX_ANSWER_WORDS = 60
 MIN_TOPIC_COVERAGE = 0.35
 TYPED_KINDS = frozenset(
-    {"number", "date", "who", "person", "place", "speech", "wording", "email", "url", "address", "definition"}
+    {
+        "number",
+        "date",
+        "who",
+        "person",
+        "place",
+        "speech",
+        "opinion",
+        "wording",
+        "email",
+        "url",
+        "address",
+        "definition",
+    }
 )
 COMMON_SHARE = 0.5
 TOPIC_DENSE = 0.62
@@ -62,6 +75,7 @@ class Candidate:
     text: str
     terms: frozenset[str]
     dense: float
+    previous: str = ""  # the sentence before, also across the chunk boundary when known
 
     @property
     def start(self) -> int:
@@ -111,6 +125,7 @@ def _term_weights(
 
 
 def candidates(retrieval: Retrieval) -> list[Candidate]:
+    retrieved = {p.chunk.id: p.chunk for p in retrieval.passages}
     out = []
     for rank, passage in enumerate(retrieval.passages):
         chunk = passage.chunk
@@ -120,7 +135,7 @@ def candidates(retrieval: Retrieval) -> list[Candidate]:
             if vectors is not None
             else np.zeros(len(chunk.sentences))
         )
-        previous = ""
+        previous = _sentence_before(chunk, retrieved)
         for i, (s, e) in enumerate(chunk.sentences):
             text = chunk.text[s:e]
             found = _terms_of(text)
@@ -128,13 +143,25 @@ def candidates(retrieval: Retrieval) -> list[Candidate]:
             if previous and _has_pronoun(text):
                 # "..., he said": the sentence is about whoever the previous one named.
                 found = found | _names_of(previous)
-                if text[:1] in _QUOTE_MARKS:
+                if text[:1] in _QUOTE_MARKS and i > 0:
                     # A quotation after its lead-in ("Putin marveled at how Baku had
                     # developed. "It's an oasis," he said."): the lead-in says what it is about.
                     similarity = max(similarity, float(dense[i - 1]))
-            out.append(Candidate(chunk, i, rank, text, found, similarity))
+            out.append(Candidate(chunk, i, rank, text, found, similarity, previous))
             previous = text
     return out
+
+
+def _sentence_before(chunk: StoredChunk, retrieved: dict[str, StoredChunk]) -> str:
+    """The last sentence of the chunk before ``chunk`` in its section, when that chunk was
+    retrieved too: "Tass interviewed the ambassador ... ." ends one chunk, "Bulbuloglu
+    noted that ..." starts the next, and only together do they say who spoke."""
+    doc, _, number = chunk.id.rpartition("::")
+    before = retrieved.get(f"{doc}::{int(number) - 1}") if number.isdigit() else None
+    if before is None or before.heading != chunk.heading or not before.sentences:
+        return ""
+    start, end = before.sentences[-1]
+    return before.text[start:end]
 
 
 def _contextual_similarity(vectors: np.ndarray, query: np.ndarray) -> np.ndarray:
@@ -266,10 +293,7 @@ def _entity_key_words(entity: tuple[str, ...], bm25: Bm25Index) -> list[frozense
 
 
 def _previous_terms(c: Candidate) -> frozenset[str]:
-    if c.index == 0:
-        return frozenset()
-    start, end = c.chunk.sentences[c.index - 1]
-    return _terms_of(c.chunk.text[start:end])
+    return _terms_of(c.previous) if c.previous else frozenset()
 
 
 def _novelty(found: frozenset[str], asked_idf: dict[str, float], bm25: Bm25Index) -> float:
@@ -325,6 +349,7 @@ def _describe(kind: str) -> str:
         "who": "name",
         "place": "place",
         "speech": "statement by that person",
+        "opinion": "view held by them",
         "wording": "quotation",
         "email": "e-mail address",
         "url": "web address",
@@ -365,14 +390,7 @@ def _companions(best: Scored, ranked: list[Scored], chosen: list[Scored]) -> lis
     taken = {(s.candidate.chunk.id, s.candidate.index) for s in chosen}
     budget = MAX_ANSWER_WORDS - sum(len(s.candidate.text.split()) for s in chosen)
     out: list[Scored] = []
-    following = next(
-        (
-            s
-            for s in ranked[1:]
-            if s.candidate.chunk.id == best.candidate.chunk.id and s.candidate.index == best.candidate.index + 1
-        ),
-        None,
-    )
+    following = next((s for s in ranked[1:] if _is_next(s.candidate, best.candidate)), None)
     if following is not None and _continues(best, following, budget):
         out.append(following)
         budget -= len(following.candidate.text.split())
@@ -389,6 +407,18 @@ def _companions(best: Scored, ranked: list[Scored], chosen: list[Scored]) -> lis
             out.append(s)
             break
     return out
+
+
+def _is_next(c: Candidate, after: Candidate) -> bool:
+    """Whether ``c`` is the sentence right after ``after``, also across a chunk boundary."""
+    if c.chunk.id == after.chunk.id:
+        return c.index == after.index + 1
+    return (
+        c.index == 0
+        and after.index == len(after.chunk.sentences) - 1
+        and c.chunk.doc_id == after.chunk.doc_id
+        and c.previous == after.text
+    )
 
 
 def _continues(best: Scored, following: Scored, budget: int) -> bool:

@@ -75,6 +75,14 @@ _SPEECH = re.compile(
     r"marvel(?:l)?ed|correction|appeal|statement)\b",
     re.I,
 )
+# What people think is said in other words than what they say: "what they saw as the real reason".
+_OPINION = re.compile(
+    r"\b(?:saw (?:\w+ )?as|sees? (?:\w+ )?as|viewed|believed?|believes|thinks?|thought|felt|feels?|"
+    r"fear(?:ed|s)?|worried|hoped?|hopes|expected|suspected|considered)\b",
+    re.I,
+)
+# "What did X think ...": a verb after "did", not a noun ("Moscow's view of ...").
+_OPINION_QUESTION = re.compile(r"^\s*(?:what|how) did\b.*\b(?:think|feel|believe|fear|hope|expect|suspect)\b", re.I)
 _SPEECH_QUESTION = re.compile(
     r"\b(?:say|said|tell|told|state|announce|mention|call|describe|remark|comment|note|claim|"
     r"warn|respond|reply|add|think|thought|feel|express|signal|characteri[sz]e)\w*\b",
@@ -248,6 +256,8 @@ def answer_type(question: str) -> str:
         # A named speaker's own words ("what did Putin call it"); "what word does the
         # analysis use" asks for the author's word, found by its meaning alone.
         return "wording"
+    if _OPINION_QUESTION.search(q):
+        return "opinion"
     if re.match(r"^\s*what did\b|^\s*how did\b", q) and _SPEECH_QUESTION.search(q):
         return "speech"
     if re.match(r"^\s*why\b", q):
@@ -267,7 +277,7 @@ def analyse(question: str) -> QuestionInfo:
     entity_terms.extend(tuple(terms(q)) for q in _QUOTED.findall(question))
     entity_terms.extend((stem(w),) for w in words(question) if any(ch.isdigit() for ch in w))
     speaker: tuple[str, ...] = ()
-    if kind in ("speech", "wording"):
+    if kind in ("speech", "opinion", "wording"):
         match = re.search(
             r"\b(?:did|does|do)\s+(?:the\s+)?(.+?)\s+(?:say|tell|state|announce|mention|call|describe|remark|comment|note|claim|warn|respond|reply|add|think|feel|express|signal)",
             question,
@@ -397,6 +407,8 @@ def has_type(
         return False
     if kind == "speech":
         return bool(_found(_SPEECH, sentence))
+    if kind == "opinion":
+        return bool(_found(_SPEECH, sentence) or _found(_OPINION, sentence))
     if kind == "wording":
         return bool(_found(_WORDING, sentence))
     if kind == "address":

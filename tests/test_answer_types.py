@@ -81,3 +81,38 @@ def test_a_sentence_ending_in_a_colon_is_answered_with_what_follows(tmp_path: Pa
     )
     answer = Pipeline(make_settings(tmp_path, docs=docs)).answer("What two things does a new keeper need?")
     assert "smoker" in answer.text
+
+
+LONG_ARTICLE = """Berth plan debated
+
+The harbour board met on Tuesday to discuss the future of the old timber quay, which has \
+stood empty since the sawmill closed a decade ago. Several members argued that the quay \
+should be turned into a park, while others wanted it kept for shipping, pointing to the \
+steady growth of ferry traffic along the coast. The board heard from engineers who had \
+inspected the piles and found them sound, and from residents who complained about the \
+noise of night-time loading at the neighbouring terminal. No vote was taken, and the \
+chairwoman said a decision would follow in the autumn after a public consultation. The \
+consultation will run for six weeks, with drop-in sessions at the library. Ahead \
+of the meeting, the broadcaster Radio North interviewed the harbour master, Ivo Lenz, and \
+asked him about the plan.
+
+Lenz noted, cautiously, that the room for new berths on the quay was limited. He added \
+that dredging the basin would take at least two years.
+"""
+
+
+@pytest.fixture(scope="module")
+def berths(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
+    docs = tmp_path_factory.mktemp("berth-docs")
+    (docs / "berths.txt").write_text(LONG_ARTICLE, encoding="utf-8")
+    return Pipeline(make_settings(tmp_path_factory.mktemp("berths"), docs=docs))
+
+
+def test_a_statement_opening_a_chunk_is_attributed_to_the_speaker_the_chunk_before_names(berths: Pipeline) -> None:
+    chunks = berths.store.bm25().chunks
+    assert chunks is not None and len(chunks.rows) >= 2, "the interview and the statement fall in different chunks"
+    # Read alone, "Lenz noted ..." is nobody's statement: the harbour master is named only
+    # in the sentence before, at the end of the previous chunk.
+    answer = berths.answer("What did the harbour master say about the room for new berths?")
+    assert not answer.abstained
+    assert answer.citations[0].quote.startswith("Lenz noted, cautiously, that the room for new berths")

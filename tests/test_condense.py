@@ -47,5 +47,18 @@ def test_it_after_a_which_question_is_the_thing_the_answer_named() -> None:
     assert rewritten.startswith("Why is European Union doing that (") and "projects" in rewritten
 
 
+def test_it_after_a_which_question_is_the_name_of_that_kind_of_thing() -> None:
+    # The answer names the country asked about first ("Azerbaijan's"), and the corridor after.
+    history = [
+        (
+            "Which transport corridor does the analysis tie to Azerbaijan?",
+            "Moreover, Azerbaijan’s geography matters, particularly regarding the North-South Transport Corridor. [1]",
+        )
+    ]
+    assert condense("Which country is it meant to reach?", history) == (
+        "Which country is North-South Transport Corridor meant to reach?"
+    )
+
+
 def test_a_question_that_stands_on_its_own_is_left_alone() -> None:
     assert condense("Who hosted the dinner?", [("What did Putin say?", "an answer")]) == "Who hosted the dinner?"

@@ -33,6 +33,8 @@ from rag.text import acronyms
         ("What range of distances does the filter support?", "number", ""),
         ("What is the largest city in the region?", "other", ""),
         ("How many people fled then (Karabakh)?", "number", "peopl"),
+        ("What did the critics think was the real aim of the trip?", "opinion", ""),
+        ("What did the welcome show about Moscow's view of the region?", "other", ""),
     ],
 )
 def test_the_answer_type_follows_what_is_asked(question: str, kind: str, focus: str) -> None:
@@ -59,6 +61,11 @@ def test_the_answer_type_follows_what_is_asked(question: str, kind: str, focus: 
         ("The chain is limited to four filters.", "number", True),
         ("As the two leaders met in Baku, he sat in prison.", "number", False),
         ("The two countries signed five agreements.", "number", True),
+        ("To some critics, it exposed what they saw as the real reason for the trip.", "opinion", True),
+        ("Many feared the deal would collapse.", "opinion", True),
+        ("The minister said the deal was done.", "opinion", True),
+        ("The deal was signed in Baku.", "opinion", False),
+        ("To some critics, it exposed what they saw as the real reason for the trip.", "speech", False),
     ],
 )
 def test_a_sentence_holds_an_answer_of_the_asked_kind(sentence: str, kind: str, holds: bool) -> None:
