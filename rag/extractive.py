@@ -57,9 +57,16 @@ COMMON_SHARE = 0.5
 TOPIC_DENSE = 0.62
 MAX_SENTENCES = 3
 NEXT_SENTENCE_SHARE = 0.75
+# "Instead, ..." or "However, ..." finishes the sentence before it, so it may share
+# fewer of the question's words and still belong to the answer.
+CONTINUATION_SHARE = 0.5
 _QUOTE_MARKS = '"“«'
 ANCHOR_GAP = 0.4
-_CONTINUATION = re.compile(r"^[\"“]?(?:but|however|and|yet|still|he|she|they|it|this|that|these|those|the two)\b", re.I)
+_CONTINUATION = re.compile(
+    r"^[\"“]?(?:but|however|and|yet|still|instead|rather|otherwise|thus|therefore|hence|"
+    r"he|she|they|it|this|that|these|those|the two)\b",
+    re.I,
+)
 # "that" and "there" only when they open the sentence: mid-sentence they are mostly
 # conjunctions and place adverbs ("signaled that", "there are limits").
 _REFERS_BACK = re.compile(r"\b(?:it|its|this|these|those|they|them)\b|^[\"“]?(?:that|there)\b", re.I)
@@ -428,7 +435,7 @@ def _continues(best: Scored, following: Scored, budget: int) -> bool:
     if score < MIN_SCORE:
         return False
     return (
-        (_CONTINUATION.match(text) is not None and score >= 0.8 * best.score)
+        (_CONTINUATION.match(text) is not None and score >= CONTINUATION_SHARE * best.score)
         or (text[:1] in _QUOTE_MARKS and following.typed and score >= 0.6 * best.score)
         or (following.typed and score >= NEXT_SENTENCE_SHARE * best.score and len(text.split()) <= budget)
     )
