@@ -82,7 +82,10 @@ _OPINION = re.compile(
     re.I,
 )
 # "What did X think ...": a verb after "did", not a noun ("Moscow's view of ...").
-_OPINION_QUESTION = re.compile(r"^\s*(?:what|how) did\b.*\b(?:think|feel|believe|fear|hope|expect|suspect)\b", re.I)
+_OPINION_QUESTION = re.compile(
+    r"^\s*(?:what|how) did (?:[\w-]+\s+){1,4}?(?:think|feel|believe|view|see|regard|fear|hope|expect|suspect)\b",
+    re.I,
+)
 _SPEECH_QUESTION = re.compile(
     r"\b(?:say|said|tell|told|state|announce|mention|call|describe|remark|comment|note|claim|"
     r"warn|respond|reply|add|think|thought|feel|express|signal|characteri[sz]e)\w*\b",
@@ -267,15 +270,21 @@ def answer_type(question: str) -> str:
     return "other"
 
 
+_CONTEXT_BRACKET = re.compile(r"\s*\([^()]*\)\s*\?*\s*$")
+
+
 @lru_cache(maxsize=1024)
 def analyse(question: str) -> QuestionInfo:
     kind = answer_type(question)
+    # The follow-up rewriter's "(the Zangezur Corridor)" says what the question is about;
+    # the answer may call it "the route", so it names no entity the answer must hold.
+    asked = _CONTEXT_BRACKET.sub("?", question)
     # "the Putin-Aliyev talks" name two people, each an entity of its own.
-    names = [part for p in proper_nouns(question) for part in (p.split("-") if " " not in p else [p])]
+    names = [part for p in proper_nouns(asked) for part in (p.split("-") if " " not in p else [p])]
     entity_terms: list[tuple[str, ...]] = [tuple(terms(p)) for p in names]
     # A quoted term is asked about by that name: "how does it define the "source code"".
-    entity_terms.extend(tuple(terms(q)) for q in _QUOTED.findall(question))
-    entity_terms.extend((stem(w),) for w in words(question) if any(ch.isdigit() for ch in w))
+    entity_terms.extend(tuple(terms(q)) for q in _QUOTED.findall(asked))
+    entity_terms.extend((stem(w),) for w in words(asked) if any(ch.isdigit() for ch in w))
     speaker: tuple[str, ...] = ()
     if kind in ("speech", "opinion", "wording"):
         match = re.search(

@@ -35,6 +35,7 @@ from rag.text import acronyms
         ("How many people fled then (Karabakh)?", "number", "peopl"),
         ("What did the critics think was the real aim of the trip?", "opinion", ""),
         ("What did the welcome show about Moscow's view of the region?", "other", ""),
+        ("How did some critics view that outcome?", "opinion", ""),
     ],
 )
 def test_the_answer_type_follows_what_is_asked(question: str, kind: str, focus: str) -> None:
@@ -125,3 +126,11 @@ def test_a_definition_defines_the_term_asked_about() -> None:
     focus = analyse('How does the licence define the "Source" form?').focus
     assert has_type('"Source" form shall mean the preferred form for making changes.', "definition", set(), focus)
     assert not has_type('"Work" shall mean a work, whether in Source or Object form.', "definition", set(), focus)
+
+
+def test_the_follow_up_rewriters_bracketed_context_names_no_entity_the_answer_must_hold() -> None:
+    # The answer may call it "the route": the bracket says what is asked about.
+    info = analyse("Who was initially supposed to guard that route (the Zangezur Corridor)?")
+    assert info.entities == ()
+    assert {"zangezur", "corridor"} <= set(info.terms)
+    assert analyse("Who was supposed to guard the Zangezur Corridor?").entities == (("zangezur", "corridor"),)
