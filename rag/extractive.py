@@ -83,6 +83,7 @@ class Candidate:
     terms: frozenset[str]
     dense: float
     previous: str = ""  # the sentence before, also across the chunk boundary when known
+    previous_terms: frozenset[str] = frozenset()
 
     @property
     def start(self) -> int:
@@ -142,10 +143,10 @@ def candidates(retrieval: Retrieval) -> list[Candidate]:
             if vectors is not None
             else np.zeros(len(chunk.sentences))
         )
-        previous = _sentence_before(chunk, retrieved)
-        for i, (s, e) in enumerate(chunk.sentences):
+        previous, previous_terms = _sentence_before(chunk, retrieved)
+        for i, ((s, e), own_terms) in enumerate(zip(chunk.sentences, _sentence_terms(chunk), strict=True)):
             text = chunk.text[s:e]
-            found = _terms_of(text)
+            found = own_terms
             similarity = float(dense[i])
             if previous and _has_pronoun(text):
                 # "..., he said": the sentence is about whoever the previous one named.
@@ -154,21 +155,30 @@ def candidates(retrieval: Retrieval) -> list[Candidate]:
                     # A quotation after its lead-in ("Putin marveled at how Baku had
                     # developed. "It's an oasis," he said."): the lead-in says what it is about.
                     similarity = max(similarity, float(dense[i - 1]))
-            out.append(Candidate(chunk, i, rank, text, found, similarity, previous))
-            previous = text
+            out.append(Candidate(chunk, i, rank, text, found, similarity, previous, previous_terms))
+            previous, previous_terms = text, own_terms
     return out
 
 
-def _sentence_before(chunk: StoredChunk, retrieved: dict[str, StoredChunk]) -> str:
-    """The last sentence of the chunk before ``chunk`` in its section, when that chunk was
-    retrieved too: "Tass interviewed the ambassador ... ." ends one chunk, "Bulbuloglu
-    noted that ..." starts the next, and only together do they say who spoke."""
+def _sentence_terms(chunk: StoredChunk) -> tuple[frozenset[str], ...]:
+    """Each sentence's terms: from the keyword index when it holds them (worked out once,
+    at indexing), else from the text."""
+    known = chunk.sentence_terms
+    if known is not None and len(known) == len(chunk.sentences):
+        return known
+    return tuple(_terms_of(chunk.text[s:e]) for s, e in chunk.sentences)
+
+
+def _sentence_before(chunk: StoredChunk, retrieved: dict[str, StoredChunk]) -> tuple[str, frozenset[str]]:
+    """The last sentence (and its terms) of the chunk before ``chunk`` in its section, when
+    that chunk was retrieved too: "Tass interviewed the ambassador ... ." ends one chunk,
+    "Bulbuloglu noted that ..." starts the next, and only together do they say who spoke."""
     doc, _, number = chunk.id.rpartition("::")
     before = retrieved.get(f"{doc}::{int(number) - 1}") if number.isdigit() else None
     if before is None or before.heading != chunk.heading or not before.sentences:
-        return ""
+        return "", frozenset()
     start, end = before.sentences[-1]
-    return before.text[start:end]
+    return before.text[start:end], _sentence_terms(before)[-1]
 
 
 def _contextual_similarity(vectors: np.ndarray, query: np.ndarray) -> np.ndarray:
@@ -199,8 +209,7 @@ def _context_terms(chunk: StoredChunk) -> frozenset[str]:
     acronyms of the names there ("gpl" for "GNU General Public License"). Built from the
     sentences' own term sets (which cover the chunk's text) instead of reading it again."""
     found = set(_terms_of(chunk.title)) | _terms_of(chunk.heading)
-    for start, end in chunk.sentences:
-        found |= _terms_of(chunk.text[start:end])
+    found.update(*_sentence_terms(chunk))
     return frozenset(found) | _acronyms_of(f"{chunk.title}\n{chunk.heading}\n{chunk.text}")
 
 
@@ -240,12 +249,12 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
         # sentence before names when it refers back to it.
         about = c.terms | heading_terms
         if _refers_back(c.text):
-            about |= _previous_terms(c)
+            about |= c.previous_terms
         topic_coverage = _covered(topic_weights, about)
         typed = has_type(c.text, info.answer_type, question_words, info.focus, strict_focus, bm25.people)
         if typed and info.speaker:
             # The speaker must be in the sentence or just before it ("..., he said").
-            near = c.terms | _previous_terms(c)
+            near = c.terms | c.previous_terms
             typed = any(not bm25.variants(t).isdisjoint(near) for t in info.speaker)
         if typed and info.answer_type in TYPED_KINDS:
             # The number, date, name or statement must be about what was asked: the
@@ -297,10 +306,6 @@ def _entity_key_words(entity: tuple[str, ...], bm25: Bm25Index) -> list[frozense
     rarest = max(entity, key=bm25.idf)
     key_words = {rarest} | ({entity[-1]} if bm25.df.get(entity[-1], 0) <= COMMON_SHARE * bm25.n_docs else set())
     return [bm25.variants(t) for t in key_words]
-
-
-def _previous_terms(c: Candidate) -> frozenset[str]:
-    return _terms_of(c.previous) if c.previous else frozenset()
 
 
 def _novelty(found: frozenset[str], asked_idf: dict[str, float], bm25: Bm25Index) -> float:

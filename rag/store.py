@@ -23,6 +23,7 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,7 @@ CHUNK_CACHE_SIZE = 4096
 # 100k-chunk scan needs (every row carries its sentence vectors twice over).
 PAGE_ROWS = 2000
 BM25_FILES_KEPT = 2
-BM25_FILES_FORMAT = 3  # bump when what ``Bm25Index.save`` writes changes
+BM25_FILES_FORMAT = 4  # bump when what ``Bm25Index.save`` writes changes
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,8 @@ class StoredChunk:
     text: str
     sentences: tuple[tuple[int, int], ...]
     sentence_vectors: np.ndarray | None
+    # Each sentence's terms as ``text.terms`` gives them, when the keyword index knows them.
+    sentence_terms: tuple[frozenset[str], ...] | None = None
 
 
 def encode_vector_groups(vectors: np.ndarray, counts: Sequence[int]) -> list[str]:
@@ -214,6 +217,54 @@ class _SentenceMatrixBuilder:
         return SentenceMatrix(q[take], scales[take], offsets)
 
 
+class SentenceTerms:
+    """Every indexed sentence's terms, as ids into the keyword index's sorted vocabulary
+    (memory-mapped once saved). The answerer reads a passage's terms from here instead
+    of tokenising and stemming its sentences again: that was most of the work of
+    answering a question whose passages it had not seen before."""
+
+    FILES = ("sentence_terms.npy", "sentence_term_bounds.npy", "sentence_term_chunks.npy")
+
+    def __init__(self, ids: np.ndarray, bounds: np.ndarray, chunks: np.ndarray, vocabulary: list[str]) -> None:
+        # ``bounds``: where each sentence's ids start (one more at the end); ``chunks``:
+        # where each chunk's sentences start in ``bounds`` (one more at the end).
+        self.ids, self.bounds, self.chunks = np.asarray(ids), np.asarray(bounds), np.asarray(chunks)
+        self.vocabulary = vocabulary
+
+    @classmethod
+    def build(cls, per_chunk: list[list[list[str]]], vocabulary: list[str]) -> SentenceTerms:
+        """From each chunk's sentences' terms, in index order."""
+        number = {term: n for n, term in enumerate(vocabulary)}
+        sentences = [terms for chunk in per_chunk for terms in chunk]
+        ids = np.fromiter((number[t] for terms in sentences for t in terms), dtype=np.int32)
+        bounds = np.zeros(len(sentences) + 1, dtype=np.int64)
+        np.cumsum([len(terms) for terms in sentences], out=bounds[1:])
+        chunks = np.zeros(len(per_chunk) + 1, dtype=np.int64)
+        np.cumsum([len(chunk) for chunk in per_chunk], out=chunks[1:])
+        return cls(ids, bounds, chunks, vocabulary)
+
+    def of(self, i: int) -> tuple[frozenset[str], ...]:
+        """Chunk ``i``'s sentences' terms, in sentence order."""
+        first, last = int(self.chunks[i]), int(self.chunks[i + 1])
+        cuts = self.bounds[first : last + 1].tolist()
+        if not cuts:
+            return ()
+        flat = self.ids[cuts[0] : cuts[-1]].tolist()
+        vocabulary, base = self.vocabulary, cuts[0]
+        return tuple(frozenset(vocabulary[n] for n in flat[a - base : b - base]) for a, b in pairwise(cuts))
+
+    def save(self, folder: Path) -> None:
+        for name, array in zip(self.FILES, (self.ids, self.bounds, self.chunks), strict=True):
+            np.save(folder / name, array)
+
+    @classmethod
+    def load(cls, folder: Path, vocabulary: list[str]) -> SentenceTerms | None:
+        if not all((folder / name).is_file() for name in cls.FILES):
+            return None
+        ids, bounds, chunks = (np.load(folder / name, mmap_mode="r") for name in cls.FILES)
+        return cls(ids, bounds, chunks, vocabulary)
+
+
 class ChunkTable:
     """A local copy of the indexed chunks' bodies: texts in one memory-mapped UTF-8 file,
     offsets and titles in small arrays. With it a query needs one Chroma call (the dense
@@ -258,7 +309,9 @@ class ChunkTable:
         offsets = np.load(folder / "chunk_text_offsets.npy")
         return cls(text, offsets, json.loads((folder / "chunk_fields.json").read_text()))
 
-    def chunk(self, i: int, chunk_id: str, vectors: np.ndarray | None) -> StoredChunk:
+    def chunk(
+        self, i: int, chunk_id: str, vectors: np.ndarray | None, terms: tuple[frozenset[str], ...] | None = None
+    ) -> StoredChunk:
         doc, heading, start, end, sentences = self.rows[i]
         doc_id, title = self.docs[doc]
         return StoredChunk(
@@ -271,6 +324,7 @@ class ChunkTable:
             text=bytes(self.text[int(self.offsets[i]) : int(self.offsets[i + 1])]).decode("utf-8"),
             sentences=tuple(tuple(pair) for pair in json.loads(sentences)),
             sentence_vectors=vectors,
+            sentence_terms=terms,
         )
 
 
@@ -284,7 +338,11 @@ class Bm25Index:
         documents: frozenset[str] = frozenset(),
         vectors: SentenceMatrix | None = None,
         chunks: ChunkTable | None = None,
+        sentence_terms: list[list[list[str]]] | None = None,
+        tokens: list[list[str]] | None = None,
     ) -> None:
+        """``tokens``: each text's terms when already known; ``sentence_terms``: each
+        chunk's sentences' terms, kept for the answerer."""
         import bm25s
 
         self.ids = ids
@@ -292,7 +350,7 @@ class Bm25Index:
         self.vectors = vectors  # sentence vectors of ``ids``, when known
         self.chunks = chunks  # bodies of ``ids``, when known
         self._position: dict[str, int] | None = None
-        tokens = [terms(t) for t in texts]
+        tokens = tokens if tokens is not None else [terms(t) for t in texts]
         self.df: dict[str, int] = {}
         for toks in tokens:
             for term in set(toks):
@@ -305,6 +363,7 @@ class Bm25Index:
         self._vocabulary = sorted(self.df)
         self._variants: dict[str, frozenset[str]] = {}
         self.people: frozenset[str] = frozenset(set().union(*(person_names(t) for t in texts)))
+        self.terms = SentenceTerms.build(sentence_terms, self._vocabulary) if sentence_terms is not None else None
 
     def save(self, path: Path) -> None:
         """Write the index to ``path`` (a new folder), atomically: built aside, then renamed."""
@@ -316,6 +375,8 @@ class Bm25Index:
             self.vectors.save(tmp)
         if self.chunks is not None:
             self.chunks.save(tmp)
+        if self.terms is not None:
+            self.terms.save(tmp)
         extra = {"ids": self.ids, "documents": sorted(self.documents), "df": self.df, "people": sorted(self.people)}
         (tmp / "index.json").write_text(json.dumps(extra, ensure_ascii=False))
         try:
@@ -340,6 +401,7 @@ class Bm25Index:
         index.people = frozenset(extra["people"])
         index.vectors = SentenceMatrix.load(path)
         index.chunks = ChunkTable.load(path)
+        index.terms = SentenceTerms.load(path, index._vocabulary)
         index._position = None
         return index
 
@@ -349,7 +411,8 @@ class Bm25Index:
         if i is None or self.chunks is None or self.vectors is None:
             return None
         vectors = self.vectors.rows(i)
-        return self.chunks.chunk(i, chunk_id, vectors if len(vectors) else None)
+        sentence_terms = self.terms.of(i) if self.terms is not None else None
+        return self.chunks.chunk(i, chunk_id, vectors if len(vectors) else None, sentence_terms)
 
     def _positions(self) -> dict[str, int]:
         position = self._position
@@ -771,9 +834,13 @@ class Store:
 
     def _build_bm25(self) -> Bm25Index:
         ids, sources, texts, bodies, metas = [], [], [], [], []
+        tokens: list[list[str]] = []
+        sentence_terms: list[list[list[str]]] = []
+        heading_terms: dict[str, list[str]] = {}
         vectors = _SentenceMatrixBuilder()
         complete: set[str] = set()
         for cid, doc, meta in self._rows(["documents", "metadatas"]):
+            doc = doc or ""
             bodies.append(doc)
             metas.append({k: meta.get(k) for k in ("source", "title", "heading", "start", "end", "sentences")})
             source = str(meta.get("source"))
@@ -781,14 +848,30 @@ class Store:
                 complete.add(source)
             ids.append(cid)
             sources.append(source)
-            texts.append(f"{meta.get('heading', '')}\n{doc}")
-            vectors.add(str(meta.get("svec") or ""), len(json.loads(meta.get("sentences") or "[]")))
+            heading = str(meta.get("heading") or "")
+            texts.append(f"{heading}\n{doc}")
+            spans = json.loads(meta.get("sentences") or "[]")
+            # A chunk's sentences cover its text, so its terms are its heading's and its
+            # sentences' (tokenised once, for the keyword index and the answerer alike).
+            sentence_terms.append([terms(doc[s:e]) for s, e in spans])
+            if heading not in heading_terms:
+                heading_terms[heading] = terms(heading)
+            tokens.append(heading_terms[heading] + [t for part in sentence_terms[-1] for t in part])
+            vectors.add(str(meta.get("svec") or ""), len(spans))
         # Chunks of a document whose commit record (chunk 0) is missing were cut short
         # by a crash: they stay invisible until the next ingestion redoes the document.
         keep = [i for i, source in enumerate(sources) if source in complete]
         chunks = ChunkTable.build([bodies[i] for i in keep], [metas[i] for i in keep])
         matrix = vectors.build(keep)
-        return Bm25Index([ids[i] for i in keep], [texts[i] for i in keep], frozenset(complete), matrix, chunks)
+        return Bm25Index(
+            [ids[i] for i in keep],
+            [texts[i] for i in keep],
+            frozenset(complete),
+            matrix,
+            chunks,
+            sentence_terms=[sentence_terms[i] for i in keep],
+            tokens=[tokens[i] for i in keep],
+        )
 
     def incomplete_documents(self) -> set[str]:
         """Documents with chunks but no commit record: an ingestion was interrupted."""

@@ -8,6 +8,7 @@ from rag.answer import Pipeline, get_pipeline
 from rag.config import Settings
 from rag.errors import QuestionError
 from rag.loaders import load_text
+from rag.text import terms
 from rag.types import Answer
 
 
@@ -109,3 +110,33 @@ def test_keyword_search_ranks_exactly_as_bm25s_scores_every_chunk(seed_settings:
         found = bm25.search(query, k)
         assert [cid for cid, _ in found] == [bm25.ids[i] for i in expected[:k]]
         assert [s for _, s in found] == pytest.approx([float(everything[i]) for i in expected[:k]])
+
+
+def test_the_keyword_index_keeps_each_sentences_terms_as_the_text_gives_them(seed_settings: Settings) -> None:
+    from rag.store import Bm25Index
+    from rag.text import terms
+
+    bm25 = get_pipeline(seed_settings).store.bm25()
+    saved = Bm25Index.load(next(p for p in (seed_settings.index_dir / "bm25").iterdir() if p.is_dir()))
+    for cid in bm25.ids:
+        chunk = bm25.chunk(cid)
+        assert chunk is not None
+        expected = tuple(frozenset(terms(chunk.text[s:e])) for s, e in chunk.sentences)
+        assert chunk.sentence_terms == expected
+        assert saved.chunk(cid).sentence_terms == expected  # type: ignore[union-attr]
+
+
+def test_keyword_scores_from_the_sentences_terms_equal_those_from_tokenising_whole_chunks(
+    seed_settings: Settings,
+) -> None:
+    from rag.store import Bm25Index
+
+    built = get_pipeline(seed_settings).store.bm25()  # tokens from each chunk's heading and sentences
+    chunks = [built.chunk(cid) for cid in built.ids]
+    retokenised = Bm25Index(built.ids, [f"{c.heading}\n{c.text}" for c in chunks if c is not None])
+    assert retokenised.df == built.df
+    for question in ("Who welcomed Putin with a hug?", "trade turnover billion", "Karabakh peacekeepers left"):
+        query = [t for t in terms(question) if t in built.df]
+        ours, theirs = built.search(query, 10), retokenised.search(query, 10)
+        assert [cid for cid, _ in ours] == [cid for cid, _ in theirs]
+        assert [score for _, score in ours] == pytest.approx([score for _, score in theirs])
