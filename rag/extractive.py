@@ -19,7 +19,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .question import TIME_UNITS, QuestionInfo, analyse, has_type, proper_nouns, split_question
+from .question import TIME_UNITS, QuestionInfo, analyse, has_type, names_another, proper_nouns, split_question
 from .retrieve import Retrieval
 from .store import Bm25Index, StoredChunk
 from .text import acronyms, squash, stem, terms, words
@@ -252,6 +252,8 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
             about |= c.previous_terms
         topic_coverage = _covered(topic_weights, about)
         typed = has_type(c.text, info.answer_type, question_words, info.focus, strict_focus, bm25.people)
+        if typed and info.numbered and names_another(info.numbered, c.text):
+            typed = False  # about "Version 3" when "version 2" was asked about
         if typed and info.speaker:
             # The speaker must be in the sentence or just before it ("..., he said").
             near = c.terms | c.previous_terms

@@ -135,6 +135,8 @@ class QuestionInfo:
     # The stemmed noun a number must quantify ("how many *agreements*"), or the term a
     # definition must define ("define *"source code"*").
     focus: str = ""
+    # Things the question names by a number ("version 2" as ("version", "2")).
+    numbered: tuple[tuple[str, str], ...] = ()
 
 
 def proper_nouns(text: str) -> list[str]:
@@ -270,6 +272,29 @@ def answer_type(question: str) -> str:
     return "other"
 
 
+_NUMBERED_THING = re.compile(r"\b([A-Za-z]{3,})\s+(\d+(?:\.\d+)*)\b")
+
+
+@lru_cache(maxsize=16384)
+def numbered_things(text: str) -> frozenset[tuple[str, str]]:
+    """(noun, number) for each thing ``text`` names by a number: "Version 3" -> ("version",
+    "3"). Months ("June 29") and function words ("about 300") name nothing."""
+    return frozenset(
+        (noun.lower(), number)
+        for noun, number in _NUMBERED_THING.findall(text)
+        if noun.lower() not in STOPWORDS and noun.lower() not in _MONTHS.split()
+    )
+
+
+def names_another(numbered: tuple[tuple[str, str], ...], sentence: str) -> bool:
+    """Whether ``sentence`` names a thing the question names by a number by another number
+    only: "Version 3, 29 June 2007" is no answer about version 2."""
+    found = numbered_things(sentence)
+    return any(
+        any(noun == n and number != m for n, m in found) and (noun, number) not in found for noun, number in numbered
+    )
+
+
 _CONTEXT_BRACKET = re.compile(r"\s*\([^()]*\)\s*\?*\s*$")
 
 
@@ -295,6 +320,7 @@ def analyse(question: str) -> QuestionInfo:
         if match:
             speaker = tuple(terms(match.group(1)))
     return QuestionInfo(
+        numbered=tuple(sorted(numbered_things(asked))),
         focus=_focus(question) if kind == "number" else _defined_term(question) if kind == "definition" else "",
         text=question,
         terms=tuple(dict.fromkeys(terms(question))),

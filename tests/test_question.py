@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.question import analyse, has_type
+from rag.question import analyse, has_type, names_another
 from rag.text import acronyms
 
 
@@ -134,3 +134,18 @@ def test_the_follow_up_rewriters_bracketed_context_names_no_entity_the_answer_mu
     assert info.entities == ()
     assert {"zangezur", "corridor"} <= set(info.terms)
     assert analyse("Who was supposed to guard the Zangezur Corridor?").entities == (("zangezur", "corridor"),)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "another"),
+    [
+        ("Version 3, 29 June 2007", True),
+        ("Version 2 was released in June 1991.", False),
+        ("Version 3 replaces version 2.", False),
+        ("The licence was revised on June 29 2007.", False),
+    ],
+)
+def test_a_sentence_naming_only_another_numbered_version_is_about_something_else(sentence: str, another: bool) -> None:
+    numbered = analyse("When was version 2 of the licence released?").numbered
+    assert numbered == (("version", "2"),)
+    assert names_another(numbered, sentence) is another
