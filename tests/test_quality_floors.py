@@ -19,13 +19,13 @@ from conftest import DATA, SEEDS, make_settings
 # set, documents, fact recall, first citation holds the answer, abstention recall, false abstentions
 FLOORS = [
     ("seeds_qa.jsonl", SEEDS, 0.87, 0.80, 0.90, 0.02),
-    ("fresh_seeds_qa.jsonl", SEEDS, 0.92, 0.88, 0.95, 0.03),
+    ("fresh_seeds_qa.jsonl", SEEDS, 0.95, 0.92, 0.95, 0.03),
     ("blind_seeds_qa.jsonl", SEEDS, 0.87, 0.87, 0.95, 0.03),
     ("blind2_seeds_qa.jsonl", SEEDS, 0.89, 0.84, 0.85, 0.03),
-    ("holdout_qa.jsonl", SEEDS, 0.72, 0.64, 0.60, 0.02),
-    ("licenses_qa.jsonl", DATA / "licenses", 0.90, 0.88, 0.95, 0.04),
+    ("holdout_qa.jsonl", SEEDS, 0.76, 0.64, 0.60, 0.02),
+    ("licenses_qa.jsonl", DATA / "licenses", 0.92, 0.88, 0.95, 0.04),
     ("gpl_qa.jsonl", DATA / "gpl", 0.93, 0.80, 0.30, 0.02),
-    ("specs_qa.jsonl", DATA / "specs", 0.60, 0.60, 0.45, 0.04),
+    ("specs_qa.jsonl", DATA / "specs", 0.64, 0.60, 0.45, 0.04),
 ]
 
 
