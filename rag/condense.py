@@ -72,13 +72,14 @@ def _person(history: History, people: frozenset[str]) -> str:
 def _answered_thing(history: History) -> str:
     """The name the last answer gave to a "which X" question, if it gave one."""
     question, answer = history[-1]
-    if not _WHICH.match(question) or analyse(question).answer_type in ("number", "date"):
+    which = _WHICH.match(question)
+    if not which or analyse(question).answer_type in ("number", "date"):
         return ""
     asked = {w.lower() for w in re.findall(r"\w+", question)}
     names = [re.sub(r"['’]s$", "", p) for p in proper_nouns(answer)]
     names = [p for p in names if not {w.lower() for w in p.split()} <= asked]
     # "Which transport corridor ...": the name that is a corridor, wherever it stands.
-    noun = _WHICH.match(question).group(1).split()[-1].lower()  # type: ignore[union-attr]
+    noun = which.group(1).split()[-1].lower()
     names.sort(key=lambda p: noun not in p.lower().replace("-", " ").split())
     return names[0] if names else ""
 

@@ -290,9 +290,11 @@ def names_another(numbered: tuple[tuple[str, str], ...], sentence: str) -> bool:
     """Whether ``sentence`` names a thing the question names by a number by another number
     only: "Version 3, 29 June 2007" is no answer about version 2."""
     found = numbered_things(sentence)
-    return any(
-        any(noun == n and number != m for n, m in found) and (noun, number) not in found for noun, number in numbered
-    )
+    for noun, number in numbered:
+        numbers = {m for n, m in found if n == noun}
+        if numbers and number not in numbers:
+            return True
+    return False
 
 
 _CONTEXT_BRACKET = re.compile(r"\s*\([^()]*\)\s*\?*\s*$")
