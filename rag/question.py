@@ -190,6 +190,8 @@ _EMAIL_QUESTION = re.compile(r"\be-?mail(?: address)?\b", re.I)
 _WEB_QUESTION = re.compile(r"\b(?:website|web ?site|web address|url|web ?page|home ?page)\b", re.I)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+|\b[\w-]+\.(?:org|com|net|gov|edu|int|io)\b", re.I)
+# A file-system path: where a technical text says things are ("/usr/lib/python3/dist-packages").
+_PATH = re.compile(r"(?<![\w/<])~?/\s?[\w.+*-]+(?:/[\w.+*{}-]*)+")
 # Words that make a capitalised phrase an organisation, which can answer "who" too.
 _ORGANISATION = re.compile(
     r"\b(?:Foundation|Union|Agency|Ministry|Council|Company|Corporation|Inc|Ltd|University|Committee|"
@@ -415,8 +417,8 @@ def has_type(
         return any(0 <= _distance(tokens, at, pos) <= 3 for at, _ in numbers for pos in mentions)
     if kind == "date":
         return any(found.lower() not in question_words for _, found in _found(_DATE, sentence))
-    if kind == "place" and _found(_URL, sentence):
-        return True  # "where can I obtain a copy": at an address
+    if kind == "place" and (_found(_URL, sentence) or _found(_PATH, sentence)):
+        return True  # "where can I obtain a copy": at an address; "where do they go": in a folder
     if kind in ("person", "place", "who"):
         # A name the question does not hold already: "Vladimir Putin" is not new when
         # "Putin" is asked about, "Mozilla Foundation" is when "Mozilla" is.

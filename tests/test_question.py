@@ -54,6 +54,8 @@ def test_the_answer_type_follows_what_is_asked(question: str, kind: str, focus: 
         ("You can obtain one at http://mozilla.org/MPL/2.0/.", "place", True),
         ("He followed up with a government-affiliated website, Haqqin.", "url", True),
         ("He followed up with a website.", "url", False),
+        ("Wheels must be placed in the /\nusr/share/python-wheels directory.", "place", True),
+        ("Wheels must be placed in the shared directory.", "place", False),
         ("Write to 51 Franklin Street, Fifth Floor, Boston.", "address", True),
         ("Write to the Foundation in Boston.", "address", False),
         ('The "source code" for a work means the preferred form for making changes.', "definition", True),
