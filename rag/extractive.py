@@ -225,25 +225,30 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
     )
     topic = tuple(t for t in info.terms if t not in info.speaker)
     entity_keys = [_entity_key_words(entity, bm25) for entity in info.entities]
+    # A passage about the thing asked must name it: of "version 3 of the GNU Affero
+    # GPL", "3" alone (numbers are everywhere) does not make it about the Affero GPL.
+    is_name = [not any(ch.isdigit() for word in entity for ch in word) for entity in info.entities]
     # Term weights once per question, not once per sentence.
     question_weights = _term_weights(bm25, info.terms, 0.5)
     topic_weights = _term_weights(bm25, topic, 0.0)
     asked_idf = {t: bm25.idf(t) for t in set(info.terms)}
     # What depends on the passage only (its context, which entities it names) is
     # worked out once per passage, not once per sentence.
-    per_chunk: dict[str, tuple[float, float, frozenset[str]]] = {}
+    per_chunk: dict[str, tuple[float, float, bool, frozenset[str]]] = {}
     out = []
     for c in pool:
         chunk_scores = per_chunk.get(c.chunk.id)
         if chunk_scores is None:
             context = _context_terms(c.chunk)
             present = [any(not v.isdisjoint(context) for v in keys) for keys in entity_keys]
+            names_present = [p for p, name in zip(present, is_name, strict=True) if name]
             chunk_scores = per_chunk[c.chunk.id] = (
                 _covered(question_weights, context),
                 sum(present) / len(present) if present else 1.0,
+                any(names_present) if names_present else not present or any(present),
                 _terms_of(c.chunk.heading),
             )
-        context_coverage, entity_coverage, heading_terms = chunk_scores
+        context_coverage, entity_coverage, names_asked, heading_terms = chunk_scores
         coverage = _covered(question_weights, c.terms)
         # A sentence is about what it names, what its heading names, and what the
         # sentence before names when it refers back to it.
@@ -273,7 +278,7 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
             - (SHORT_PENALTY if _is_fragment(c, typed and info.answer_type in ("number", "date")) else 0)
             + W_NOVELTY * _novelty(c.terms, asked_idf, bm25)
         )
-        out.append(Scored(c, value, typed, entity_coverage > 0, topic_coverage))
+        out.append(Scored(c, value, typed, names_asked, topic_coverage))
     out.sort(key=lambda s: -s.score)
     return out
 
