@@ -438,10 +438,11 @@ def has_type(
                 return True
         if kind == "who" and _found(_GROUP, sentence) and not question_words & _PERSON_VERBS:
             return True  # "guarded by Russia's state security service": a body of people
-        if kind == "who" and not people:
+        if kind == "who" and not people and not question_words & _PERSON_VERBS:
             # "Who must sign?" -- "your employer or school": people by their role, in
             # documents that name nobody as a person (licences, manuals). Where people
-            # are named (news), "who heads X" wants a name, not "a senior official".
+            # are named (news), "who heads X" wants a name, not "a senior official", and
+            # "who wrote it" wants its writer anywhere, not "authors of previous versions".
             return any(found.lower() not in question_words for _, found in _found(_ROLE, sentence))
         return False
     if kind == "speech":

@@ -103,6 +103,10 @@ def test_who_is_answered_by_a_role_only_where_the_documents_name_no_people() -> 
     words = {"who", "should", "sign", "a", "disclaimer"}
     assert has_type(sentence, "who", words)
     assert not has_type(sentence, "who", words, people=frozenset({"aliyev"}))
+    # "Who wrote it" asks for its writer: "authors of previous versions" is a role, no writer.
+    wrote = "Changes must be marked, so that they are not attributed to authors of previous versions."
+    assert has_type(wrote, "who", {"who", "changed", "it"})
+    assert not has_type(wrote, "who", {"who", "wrote", "it"})
 
 
 def test_who_is_answered_by_a_body_of_people_unless_a_person_is_asked_for() -> None:
