@@ -58,6 +58,11 @@ def test_it_after_a_which_question_is_the_name_of_that_kind_of_thing() -> None:
     assert condense("Which country is it meant to reach?", history) == (
         "Which country is North-South Transport Corridor meant to reach?"
     )
+    # Also when the question has the thing's own verb rather than an auxiliary.
+    history = [("Which transport corridor links Russia with India?", history[0][1])]
+    assert condense("Which countries does it pass through?", history) == (
+        "Which countries does North-South Transport Corridor pass through?"
+    )
 
 
 def test_a_question_that_stands_on_its_own_is_left_alone() -> None:
