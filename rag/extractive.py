@@ -67,6 +67,12 @@ _CONTINUATION = re.compile(
     r"he|she|they|it|this|that|these|those|the two)\b",
     re.I,
 )
+# What gives a cause or a purpose, which answers a why-question.
+_REASON = re.compile(
+    r"\b(?:because|since|as a result|due to|owing to|thanks to|so that|in order to|trying to|aims? to|aimed at|"
+    r"seeks? to|seeking to|given that|the reason|means that|which is why|that is why)\b",
+    re.I,
+)
 # "that" and "there" only when they open the sentence: mid-sentence they are mostly
 # conjunctions and place adverbs ("signaled that", "there are limits").
 _REFERS_BACK = re.compile(r"\b(?:it|its|this|these|those|they|them)\b|^[\"“]?(?:that|there)\b", re.I)
@@ -395,14 +401,14 @@ def answer_extractive(question: str, retrieval: Retrieval, bm25: Bm25Index) -> A
                 reasons.append(f"The closest passages hold no {_describe(info.answer_type)} for this.")
             continue
         chosen.append(best)
-        chosen.extend(_companions(best, ranked, chosen))
+        chosen.extend(_companions(best, ranked, chosen, info.answer_type == "reason"))
     if not chosen:
         text = " ".join([_NEGATIVE_REPLY, *reasons])
         return Answer(text=text, abstained=True, mode="extractive", query=question)
     return _compose(question, _dedupe(chosen)[:MAX_SENTENCES])
 
 
-def _companions(best: Scored, ranked: list[Scored], chosen: list[Scored]) -> list[Scored]:
+def _companions(best: Scored, ranked: list[Scored], chosen: list[Scored], why: bool) -> list[Scored]:
     """Up to two more sentences: the next one when it continues the best one ("But ...",
     a quotation whose speaker the best one names, a list announced by a colon, or simply
     a good answer too), and another sentence that is nearly as good an answer."""
@@ -410,7 +416,7 @@ def _companions(best: Scored, ranked: list[Scored], chosen: list[Scored]) -> lis
     budget = MAX_ANSWER_WORDS - sum(len(s.candidate.text.split()) for s in chosen)
     out: list[Scored] = []
     following = next((s for s in ranked[1:] if _is_next(s.candidate, best.candidate)), None)
-    if following is not None and _continues(best, following, budget):
+    if following is not None and _continues(best, following, budget, why):
         out.append(following)
         budget -= len(following.candidate.text.split())
     for s in ranked[1:3]:
@@ -440,7 +446,7 @@ def _is_next(c: Candidate, after: Candidate) -> bool:
     )
 
 
-def _continues(best: Scored, following: Scored, budget: int) -> bool:
+def _continues(best: Scored, following: Scored, budget: int, why: bool) -> bool:
     text, score = following.candidate.text, following.score
     if best.candidate.text.rstrip().endswith(":"):
         return True  # "... with two steps:" is answered by what follows
@@ -448,6 +454,9 @@ def _continues(best: Scored, following: Scored, budget: int) -> bool:
         return False
     return (
         (_CONTINUATION.match(text) is not None and score >= CONTINUATION_SHARE * best.score)
+        # "Why was it cut?" -- "The timetable cuts it. The operator dropped it because ...":
+        # the cause follows the sentence that restates what was asked.
+        or (why and _REASON.search(text) is not None and score >= CONTINUATION_SHARE * best.score)
         or (text[:1] in _QUOTE_MARKS and following.typed and score >= 0.6 * best.score)
         or (following.typed and score >= NEXT_SENTENCE_SHARE * best.score and len(text.split()) <= budget)
     )

@@ -161,3 +161,26 @@ def test_a_passage_that_shares_only_a_number_with_the_question_is_not_about_what
 ) -> None:
     answer = two_documents.answer("When did version 3 of the Blue Coast charter take effect?")
     assert answer.abstained, answer.text
+
+
+FERRY = """Ferry timetable
+
+The winter timetable cuts the evening ferry to the islands from December. The operator \
+dropped that sailing because fuel prices doubled this year. Tickets stay at the same price, \
+and the morning ferry keeps its times.
+"""
+
+
+@pytest.fixture(scope="module")
+def ferry(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
+    docs = tmp_path_factory.mktemp("ferry-docs")
+    (docs / "ferry.txt").write_text(FERRY, encoding="utf-8")
+    return Pipeline(make_settings(tmp_path_factory.mktemp("ferry"), docs=docs))
+
+
+def test_a_why_answer_goes_on_to_the_next_sentence_when_it_gives_the_cause(ferry: Pipeline) -> None:
+    answer = ferry.answer("Why is the evening ferry to the islands being cut?")
+    assert [c.quote for c in answer.citations][:2] == [
+        "The winter timetable cuts the evening ferry to the islands from December.",
+        "The operator dropped that sailing because fuel prices doubled this year.",
+    ]
