@@ -117,7 +117,7 @@ def condense(question: str, history: History | None, people: frozenset[str] = fr
         return _substitute(previous_question, subject)
     rewritten = question
     person = _person(history, people)
-    if person:
+    if person and not _names_own_person(question, people):
         rewritten = re.sub(
             rf"\b({_PERSON_PRONOUNS})\b", lambda m: _possessive(person, m.group(1)), rewritten, flags=re.I
         )
@@ -146,6 +146,22 @@ def condense(question: str, history: History | None, people: frozenset[str] = fr
         # Nothing to substitute: carry the previous question's subject along.
         return f"{question.rstrip(' ?')} ({topic or previous_question.rstrip('?')})?"
     return rewritten
+
+
+_ROLE_NOUN = re.compile(
+    r"\b(?:ambassador|president|minister|official|spokes(?:man|woman|person)|leader|adviser|advisor|counterpart|"
+    r"envoy|chairman|chairwoman|director|mayor|king|queen|chancellor|secretary|governor|senator|premier|"
+    r"author|founder|owner|wife|husband)s?\b",
+    re.I,
+)
+
+
+def _names_own_person(question: str, people: frozenset[str]) -> bool:
+    """Whether the question names, before its first "he/his/she/her", whom it refers to:
+    "How did Azerbaijan's ambassador describe the consulates in his country?"."""
+    pronoun = re.search(rf"\b(?:{_PERSON_PRONOUNS})\b", question, re.I)
+    before = question[: pronoun.start()] if pronoun else ""
+    return bool(_ROLE_NOUN.search(before) or {w.lower() for w in re.findall(r"\w+", before)} & people)
 
 
 def _possessive(name: str, pronoun: str) -> str:

@@ -67,3 +67,12 @@ def test_it_after_a_which_question_is_the_name_of_that_kind_of_thing() -> None:
 
 def test_a_question_that_stands_on_its_own_is_left_alone() -> None:
     assert condense("Who hosted the dinner?", [("What did Putin say?", "an answer")]) == "Who hosted the dinner?"
+
+
+def test_his_after_the_person_the_question_itself_names_is_left_alone() -> None:
+    history = [("Where did Moscow hope to open a consulate?", "Moscow hoped to open a consulate in Karabakh. [1]")]
+    rewritten = condense("How did the ambassador describe the consulates in his country?", history)
+    assert "his country" in rewritten and "Moscow's" not in rewritten
+    # Without a person of its own, "he" is still the person the conversation is about.
+    aliyev = [("What did Aliyev say about trade?", "Aliyev said turnover is $4 billion. [1]")]
+    assert condense("What did he add?", aliyev, frozenset({"aliyev"})).startswith("What did Aliyev add")

@@ -18,7 +18,7 @@ from conftest import DATA, SEEDS, make_settings
 
 # set, documents, fact recall, first citation holds the answer, abstention recall, false abstentions
 FLOORS = [
-    ("seeds_qa.jsonl", SEEDS, 0.87, 0.80, 0.90, 0.02),
+    ("seeds_qa.jsonl", SEEDS, 0.89, 0.82, 0.90, 0.02),
     ("fresh_seeds_qa.jsonl", SEEDS, 0.95, 0.92, 0.95, 0.03),
     ("blind_seeds_qa.jsonl", SEEDS, 0.90, 0.87, 0.95, 0.03),
     ("blind2_seeds_qa.jsonl", SEEDS, 0.92, 0.84, 0.85, 0.03),
