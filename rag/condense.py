@@ -29,6 +29,7 @@ _NOUN_PHRASE = re.compile(
 )
 
 
+_AUXILIARY = "is|are|was|were|did|does|do|has|have|had|can|could|will|would|should"
 _WHICH = re.compile(
     r"^\s*(?:which|what)\s+((?:[\w’'-]+\s+){0,3}?[\w’'-]+)\s+"
     # An auxiliary ("Which treaty is ...") or the thing's own verb ("Which corridor links ...").
@@ -171,8 +172,16 @@ def _possessive(name: str, pronoun: str) -> str:
 def _substitute(previous: str, subject: str) -> str:
     """ "What did Aliyev say about trade?" + "what about Putin?" -> "What did Putin say about trade?"."""
     names = proper_nouns(previous)
-    if names and subject[:1].isupper() and names[0] in previous:
-        return previous.replace(names[0], subject, 1)
+    if names and re.sub(r"^(?:the|a|an)\s+", "", subject, flags=re.I)[:1].isupper():
+        # The name the question is about stands after its auxiliary: "What filter ID does
+        # LZMA2 have?" + "what about the Delta filter?" replaces LZMA2, not "ID".
+        subjects = [n for n in names if re.search(rf"\b(?:{_AUXILIARY})\s+(?:the\s+)?{re.escape(n)}\b", previous)]
+        name = (subjects or names)[0]
+        found = re.search(rf"(?:\bthe\s+)?{re.escape(name)}", previous)
+        if found:
+            # "... of the Apache License" + "the MPL": the subject brings its own article.
+            replaced = found.group() if re.match(r"(?:the|a|an)\s", subject, re.I) else name
+            return previous.replace(replaced, subject, 1)
     topic = _topic(previous)
     if topic and topic[4:] in previous:
         return previous.replace(topic[4:], subject, 1)

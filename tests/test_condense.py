@@ -76,3 +76,26 @@ def test_his_after_the_person_the_question_itself_names_is_left_alone() -> None:
     # Without a person of its own, "he" is still the person the conversation is about.
     aliyev = [("What did Aliyev say about trade?", "Aliyev said turnover is $4 billion. [1]")]
     assert condense("What did he add?", aliyev, frozenset({"aliyev"})).startswith("What did Aliyev add")
+
+
+@pytest.mark.parametrize(
+    ("previous", "follow_up", "expected"),
+    [
+        # The name after the auxiliary is what the question is about, not an acronym before it.
+        (
+            "What filter ID does LZMA2 have in the .xz format?",
+            "And what about the Delta filter?",
+            "What filter ID does the Delta filter have in the .xz format?",
+        ),
+        # One article, not two.
+        (
+            "Who is the license steward of the Apache License?",
+            "And what about the MPL?",
+            "Who is the license steward of the MPL?",
+        ),
+    ],
+)
+def test_what_about_x_puts_x_in_place_of_what_the_previous_question_was_about(
+    previous: str, follow_up: str, expected: str
+) -> None:
+    assert condense(follow_up, [(previous, "…")]) == expected
