@@ -262,7 +262,9 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
         if _refers_back(c.text):
             about |= c.previous_terms
         topic_coverage = _covered(topic_weights, about)
-        typed = has_type(c.text, info.answer_type, question_words, info.focus, strict_focus, bm25.people)
+        typed = not _is_contents(c.text) and has_type(
+            c.text, info.answer_type, question_words, info.focus, strict_focus, bm25.people
+        )
         if typed and info.numbered and names_another(info.numbered, c.text):
             typed = False  # about "Version 3" when "version 2" was asked about
         if typed and info.speaker:
@@ -293,6 +295,16 @@ def _is_fragment(c: Candidate, holds_figure: bool) -> bool:
     """A heading or a few words ("2. Grant of Copyright License.") rarely answers, unless
     it holds the figure or date asked for ("Version 3, 29 June 2007")."""
     return not holds_figure and (_word_count(c.text) < SHORT_SENTENCE_WORDS or c.text == c.chunk.heading)
+
+
+_SECTION_TITLE = re.compile(r"(?:^|\s)\d+(?:\.\d+)*\.?\s+[A-Z]")
+
+
+@lru_cache(maxsize=16384)
+def _is_contents(text: str) -> bool:
+    """Whether the text is a run of numbered section titles (a table of contents: "5.3.3.
+    Delta 5.4. Custom Filter IDs 6. Cyclic ..."), which names topics but answers nothing."""
+    return len(_SECTION_TITLE.findall(text)) >= 3
 
 
 @lru_cache(maxsize=16384)

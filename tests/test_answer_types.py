@@ -184,3 +184,17 @@ def test_a_why_answer_goes_on_to_the_next_sentence_when_it_gives_the_cause(ferry
         "The winter timetable cuts the evening ferry to the islands from December.",
         "The operator dropped that sailing because fuel prices doubled this year.",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "contents"),
+    [
+        ("5.3.2. Branch/Call/Jump Filters 5.3.3. Delta 5.4. Custom Filter IDs 6. Cyclic Redundancy Checks", True),
+        ("The Delta filter is described in Section 5.3.3. Delta encoding stores differences.", False),
+        ("2. Grant of Copyright License.", False),
+    ],
+)
+def test_a_run_of_numbered_section_titles_is_a_table_of_contents_and_answers_nothing(text: str, contents: bool) -> None:
+    from rag.extractive import _is_contents
+
+    assert _is_contents(text) is contents
