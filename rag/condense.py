@@ -33,7 +33,7 @@ _AUXILIARY = "is|are|was|were|did|does|do|has|have|had|can|could|will|would|shou
 _WHICH = re.compile(
     r"^\s*(?:which|what)\s+((?:[\w’'-]+\s+){0,3}?[\w’'-]+)\s+"
     # An auxiliary ("Which treaty is ...") or the thing's own verb ("Which corridor links ...").
-    r"(?:is|are|was|were|did|does|do|has|have|had|can|could|will|would|should|[a-z]+(?<!s)s|[a-z]+ed)\b",
+    rf"(?:{_AUXILIARY}|[a-z]+(?<!s)s|[a-z]+ed)\b",
     re.I,
 )
 _ONE = re.compile(r"\b(each|every|this|that|the same|which)\s+one\b", re.I)
