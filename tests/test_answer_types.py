@@ -11,6 +11,15 @@ from rag.answer import Pipeline
 
 from conftest import make_settings
 
+
+def pipeline_over(factory: pytest.TempPathFactory, name: str, files: dict[str, str]) -> Pipeline:
+    """A pipeline over a folder holding just ``files`` (file name -> text)."""
+    docs = factory.mktemp(f"{name}-docs")
+    for file_name, text in files.items():
+        (docs / file_name).write_text(text, encoding="utf-8")
+    return Pipeline(make_settings(factory.mktemp(name), docs=docs))
+
+
 ARTICLE = """Harbour expansion approved
 
 In March, a senior port official announced that the city would build a new container \
@@ -31,9 +40,7 @@ run it since 2015.
 
 @pytest.fixture(scope="module")
 def harbour(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
-    docs = tmp_path_factory.mktemp("harbour-docs")
-    (docs / "harbour.txt").write_text(ARTICLE, encoding="utf-8")
-    return Pipeline(make_settings(tmp_path_factory.mktemp("harbour"), docs=docs))
+    return pipeline_over(tmp_path_factory, "harbour", {"harbour.txt": ARTICLE})
 
 
 @pytest.mark.parametrize(
@@ -103,9 +110,7 @@ that dredging the basin would take at least two years.
 
 @pytest.fixture(scope="module")
 def berths(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
-    docs = tmp_path_factory.mktemp("berth-docs")
-    (docs / "berths.txt").write_text(LONG_ARTICLE, encoding="utf-8")
-    return Pipeline(make_settings(tmp_path_factory.mktemp("berths"), docs=docs))
+    return pipeline_over(tmp_path_factory, "berths", {"berths.txt": LONG_ARTICLE})
 
 
 def test_a_statement_opening_a_chunk_is_attributed_to_the_speaker_the_chunk_before_names(berths: Pipeline) -> None:
@@ -129,9 +134,7 @@ is rebuilt whenever a package is removed.
 
 @pytest.fixture(scope="module")
 def policy(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
-    docs = tmp_path_factory.mktemp("policy-docs")
-    (docs / "policy.txt").write_text(POLICY, encoding="utf-8")
-    return Pipeline(make_settings(tmp_path_factory.mktemp("policy"), docs=docs))
+    return pipeline_over(tmp_path_factory, "policy", {"policy.txt": POLICY})
 
 
 def test_a_sentence_opening_with_instead_finishes_the_answer_before_it(policy: Pipeline) -> None:
@@ -145,15 +148,15 @@ def test_a_sentence_opening_with_instead_finishes_the_answer_before_it(policy: P
 
 @pytest.fixture(scope="module")
 def two_documents(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
-    docs = tmp_path_factory.mktemp("two-docs")
-    (docs / "charter.txt").write_text(
-        "The Blue Coast charter\n\nThe Blue Coast charter binds twelve towns to protect the wetlands.\n",
-        encoding="utf-8",
+    return pipeline_over(
+        tmp_path_factory,
+        "two",
+        {
+            "charter.txt": "The Blue Coast charter\n\n"
+            "The Blue Coast charter binds twelve towns to protect the wetlands.\n",
+            "rules.txt": "Harbour rules\n\nVersion 3 of the harbour rules took effect on 1 May 2021.\n",
+        },
     )
-    (docs / "rules.txt").write_text(
-        "Harbour rules\n\nVersion 3 of the harbour rules took effect on 1 May 2021.\n", encoding="utf-8"
-    )
-    return Pipeline(make_settings(tmp_path_factory.mktemp("two"), docs=docs))
 
 
 def test_a_passage_that_shares_only_a_number_with_the_question_is_not_about_what_it_names(
@@ -173,9 +176,7 @@ and the morning ferry keeps its times.
 
 @pytest.fixture(scope="module")
 def ferry(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
-    docs = tmp_path_factory.mktemp("ferry-docs")
-    (docs / "ferry.txt").write_text(FERRY, encoding="utf-8")
-    return Pipeline(make_settings(tmp_path_factory.mktemp("ferry"), docs=docs))
+    return pipeline_over(tmp_path_factory, "ferry", {"ferry.txt": FERRY})
 
 
 def test_a_why_answer_goes_on_to_the_next_sentence_when_it_gives_the_cause(ferry: Pipeline) -> None:
