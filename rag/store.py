@@ -135,23 +135,6 @@ class SentenceMatrix:
         self.q, self.scales, self.offsets = np.asarray(q), np.asarray(scales), np.asarray(offsets)
         self._bounds: list[int] = self.offsets.tolist()
 
-    @classmethod
-    def from_blobs(cls, blobs: list[tuple[str, int]]) -> SentenceMatrix:
-        """From each chunk's ``svec`` metadata and sentence count, in index order."""
-        total = sum(rows for blob, rows in blobs if blob)
-        q = np.empty((total, DIMENSION), dtype=np.int8)
-        scales = np.empty(total, dtype=np.float32)
-        offsets = np.zeros(len(blobs) + 1, dtype=np.int64)
-        at = 0
-        for i, (blob, rows) in enumerate(blobs):
-            raw = base64.b64decode(blob) if blob and rows else b""
-            if len(raw) == rows * (4 + DIMENSION) and rows:  # a damaged blob counts as no vectors
-                scales[at : at + rows] = np.frombuffer(raw[: 4 * rows], dtype=np.float32)
-                q[at : at + rows] = np.frombuffer(raw[4 * rows :], dtype=np.int8).reshape(rows, DIMENSION)
-                at += rows
-            offsets[i + 1] = at
-        return cls(q[:at], scales[:at], offsets)
-
     def rows(self, i: int) -> np.ndarray:
         """Chunk ``i``'s sentence vectors, exactly as ``decode_vectors`` gives them."""
         start, end = self._bounds[i], self._bounds[i + 1]
@@ -430,13 +413,6 @@ class Bm25Index:
             return {}
         scores = self.vectors.best([i for _, i in known], query)
         return {cid: float(score) for (cid, _), score in zip(known, scores, strict=True)}
-
-    def sentence_vectors(self, chunk_id: str) -> np.ndarray | None:
-        """The chunk's sentence vectors (0 rows if it has none); None if this index does not know it."""
-        i = self._positions().get(chunk_id)
-        if i is None or self.vectors is None:
-            return None
-        return self.vectors.rows(i)
 
     def variants(self, term: str) -> frozenset[str]:
         """``term`` and the corpus terms that are close variants of it: one a prefix of

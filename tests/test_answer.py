@@ -94,7 +94,8 @@ def test_best_sentence_scores_of_many_chunks_equal_those_computed_one_by_one(see
     scores = bm25.best_sentence_scores(list(bm25.ids), query)
     assert set(scores) == set(bm25.ids)
     for cid in bm25.ids:
-        vectors = bm25.sentence_vectors(cid)
+        vectors = bm25.chunk(cid).sentence_vectors  # type: ignore[union-attr]
+        assert vectors is not None
         assert scores[cid] == pytest.approx(float((vectors @ query).max()), abs=1e-5)
 
 
