@@ -179,12 +179,17 @@ def _sentence_before(chunk: StoredChunk, retrieved: dict[str, StoredChunk]) -> t
     """The last sentence (and its terms) of the chunk before ``chunk`` in its section, when
     that chunk was retrieved too: "Tass interviewed the ambassador ... ." ends one chunk,
     "Bulbuloglu noted that ..." starts the next, and only together do they say who spoke."""
-    doc, _, number = chunk.id.rpartition("::")
-    before = retrieved.get(f"{doc}::{int(number) - 1}") if number.isdigit() else None
+    before = retrieved.get(_id_before(chunk))
     if before is None or before.heading != chunk.heading or not before.sentences:
         return "", frozenset()
     start, end = before.sentences[-1]
     return before.text[start:end], _sentence_terms(before)[-1]
+
+
+def _id_before(chunk: StoredChunk) -> str:
+    """The id of the chunk before ``chunk`` in its document ("" for its first)."""
+    doc, _, number = chunk.id.rpartition("::")
+    return f"{doc}::{int(number) - 1}" if number.isdigit() and int(number) > 0 else ""
 
 
 def _contextual_similarity(vectors: np.ndarray, query: np.ndarray) -> np.ndarray:
@@ -453,8 +458,8 @@ def _is_next(c: Candidate, after: Candidate) -> bool:
     return (
         c.index == 0
         and after.index == len(after.chunk.sentences) - 1
-        and c.chunk.doc_id == after.chunk.doc_id
-        and c.previous == after.text
+        and _id_before(c.chunk) == after.chunk.id
+        and c.chunk.heading == after.chunk.heading  # as ``_sentence_before`` requires
     )
 
 
