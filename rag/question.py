@@ -275,17 +275,15 @@ def answer_type(question: str) -> str:
 
 
 _NUMBERED_THING = re.compile(r"\b([A-Za-z]{3,})\s+(\d+(?:\.\d+)*)\b")
+_MONTH_NAMES = frozenset(_MONTHS.split())
 
 
 @lru_cache(maxsize=16384)
 def numbered_things(text: str) -> frozenset[tuple[str, str]]:
     """(noun, number) for each thing ``text`` names by a number: "Version 3" -> ("version",
     "3"). Months ("June 29") and function words ("about 300") name nothing."""
-    return frozenset(
-        (noun.lower(), number)
-        for noun, number in _NUMBERED_THING.findall(text)
-        if noun.lower() not in STOPWORDS and noun.lower() not in _MONTHS.split()
-    )
+    found = ((noun.lower(), number) for noun, number in _NUMBERED_THING.findall(text))
+    return frozenset((noun, number) for noun, number in found if noun not in STOPWORDS and noun not in _MONTH_NAMES)
 
 
 def names_another(numbered: tuple[tuple[str, str], ...], sentence: str) -> bool:
