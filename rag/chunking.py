@@ -24,6 +24,9 @@ _SECTION_NUMBER = re.compile("^" + _SECTION_PREFIX, re.I)
 _MARKDOWN_HEADING = re.compile(r"#{1,6}(?:\s|$)")
 # This many headings in a row are a table of contents: text, not the sections' headings.
 CONTENTS_RUN = 4
+# A wrapped sentence going on in lower case ("for user to choose a manager."), not a URL.
+_GOES_ON = re.compile(r"[ \t\u00a0]*[a-z]+[ \t,;.]")
+_FINISHED = ".!?:;\"'”’)]"
 _LIST_ITEM = re.compile(r"\s*(?:[-*•]|\(?[0-9a-zA-Z]{1,3}[.)])\s+")
 
 
@@ -85,32 +88,47 @@ def paragraphs(text: str) -> list[Paragraph]:
             out.append(_paragraph(text, start, end))
             block.clear()
 
+    after_blank = False
     for start, end in lines:
         line = text[start:end]
         if not line.strip():
-            flush()
+            if not wrapped:
+                flush()
+            after_blank = True
             continue
         if not wrapped:
             flush()
             block.append((start, end))
             continue
+        if after_blank and not _sentence_goes_on(text[block[-1][0] : block[-1][1]] if block else "", line):
+            flush()
+        after_blank = False
         # In hard-wrapped text a heading or a list item starts a new paragraph.
         previous = text[block[-1][0] : block[-1][1]] if block else ""
         if block and (
             (_looks_like_heading(line) and previous.rstrip().endswith((".", ":", "?", "!")))
             or (_LIST_ITEM.match(line) and previous.rstrip().endswith((".", ":", ";")))
-            # A short title line directly above its text (a wrapped line is near full width).
+            # A short title line directly above its text (a wrapped line is near full width),
+            # unless the text goes on in lower case: then the line was a sentence's start.
             or (
                 len(block) == 1
                 and _looks_like_heading(previous)
                 and len(previous.strip()) < 0.6 * width
                 and not previous.rstrip().endswith(".")
+                and not _GOES_ON.match(line)
             )
         ):
             flush()
         block.append((start, end))
     flush()
     return out
+
+
+def _sentence_goes_on(last_line: str, line: str) -> bool:
+    """Whether ``line``, after a blank line, goes on with the sentence that ``last_line``
+    left unfinished: "... compressed with" / "gzip -7c" / "and have a .gz extension"."""
+    last = last_line.rstrip()
+    return bool(last) and last[-1] not in _FINISHED and _GOES_ON.match(line) is not None
 
 
 def _paragraph(text: str, start: int, end: int) -> Paragraph:

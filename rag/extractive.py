@@ -22,7 +22,7 @@ import numpy as np
 from .question import TIME_UNITS, QuestionInfo, analyse, has_type, names_another, proper_nouns, split_question
 from .retrieve import Retrieval
 from .store import Bm25Index, StoredChunk
-from .text import acronyms, squash, stem, terms, words
+from .text import acronyms, readable, stem, terms, words
 from .types import Answer, Citation
 
 # Weights of the sentence score; see docs in the module string.
@@ -518,5 +518,5 @@ def _compose(question: str, chosen: list[Scored]) -> Answer:
                 context_start=c.chunk.start,
             )
         )
-        parts.append(f"{squash(c.text)} [{n}]")
+        parts.append(f"{readable(c.text)} [{n}]")
     return Answer(text=" ".join(parts), citations=tuple(citations), abstained=False, mode="extractive", query=question)

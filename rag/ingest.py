@@ -31,10 +31,11 @@ from .embeddings import DIMENSION, OnnxMiniLM, shared_model
 from .errors import DocumentError, IndexProblem, RagError
 from .loaders import is_supported, load_document
 from .store import ChunkRecord, IndexedDocument, Store, encode_vector_groups
+from .text import readable
 from .types import Chunk, Document
 
 # Bump when loading or chunking changes, so existing documents are re-chunked.
-PIPELINE_VERSION = "3"
+PIPELINE_VERSION = "4"
 HEADING_WEIGHT = 0.5
 EMBED_BATCH_SENTENCES = 2048
 # Documents are committed a batch at a time; a small cap bounds what a crash loses
@@ -322,7 +323,7 @@ class _VectorCache:
 
 
 def _embed_batch(cache: _VectorCache, items: list[_Pending]) -> _Embedded:
-    texts = [chunk.text[s:e] for item in items for chunk in item.chunks for s, e in chunk.sentences]
+    texts = [readable(chunk.text[s:e]) for item in items for chunk in item.chunks for s, e in chunk.sentences]
     headings = sorted({c.heading for item in items for c in item.chunks if c.heading})
     vectors = cache.embed(texts + headings)
     heading_vectors = dict(zip(headings, vectors[len(texts) :], strict=True))

@@ -46,9 +46,16 @@ def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
 
 
+# "crite-\n  ria": a word the typesetter broke at the end of a justified line.
+_BROKEN_WORD = re.compile(r"(?<=[a-z])-\n[ \t\u00a0]*(?=[a-z])")
+
+
 def words(text: str) -> list[str]:
-    """Lower-cased words; possessives dropped ("Azerbaijan's" -> "azerbaijan")."""
+    """Lower-cased words; possessives dropped ("Azerbaijan's" -> "azerbaijan"), words
+    broken across lines joined."""
     out = []
+    if "-\n" in text:
+        text = _BROKEN_WORD.sub("", text)
     for word in _WORD.findall(text.replace("’", "'")):
         word = word.lower()
         if word.endswith("'s"):
@@ -89,9 +96,40 @@ def _at_line_start(text: str, pos: int) -> bool:
     return pos == 0 or text[pos - 1] == "\n"
 
 
+# A row of a drawn table: "|   2    | system calls ... |", "│CARD16 │2 │Two byte ...│".
+_TABLE_ROW = re.compile(r"[ \t\u00a0]*[|│┃║][^\n]*[|│┃║]")
+# A table's rule ("+-----+-----+", "├─────┼─────┤"): no words in it.
+_TABLE_RULE = re.compile(r"[ \t\u00a0]*[-+=|:─━│┃║┌┐└┘├┤┬┴┼╔╗╚╝╠╣╦╩╬═]{3,}[ \t\u00a0]*")
+
+
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:
-    """Yield (start, end) of each sentence of ``text[start:end]``, whitespace trimmed."""
+    """Yield (start, end) of each sentence of ``text[start:end]``, whitespace trimmed.
+
+    Each row of a drawn table is a sentence of its own (its cells are read across, not
+    joined with the rows below into one long "sentence"); the rules between rows hold
+    nothing to cite and are left out.
+    """
     end = len(text) if end is None else end
+    if "|" not in text[start:end] and "│" not in text[start:end] and "┃" not in text[start:end]:
+        yield from _prose_spans(text, start, end)
+        return
+    prose = start
+    pos = start
+    while pos < end:
+        line_end = text.find("\n", pos, end)
+        line_end = end if line_end < 0 else line_end
+        row = _TABLE_ROW.fullmatch(text, pos, line_end) is not None
+        if row or _TABLE_RULE.fullmatch(text, pos, line_end) is not None:
+            yield from _prose_spans(text, prose, pos)
+            span = _trim(text, pos, line_end) if row else None
+            if span:
+                yield span
+            prose = line_end + 1
+        pos = line_end + 1
+    yield from _prose_spans(text, prose, end)
+
+
+def _prose_spans(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     pos = start
     for match in _BOUNDARY.finditer(text, start, end):
         cut = match.end()
@@ -135,6 +173,12 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
 def squash(text: str) -> str:
     """Collapse runs of whitespace (hard-wrapped lines) into single spaces."""
     return " ".join(text.split())
+
+
+def readable(text: str) -> str:
+    """The text as one line, words broken across lines joined: what is embedded and
+    what an answer shows (its citation keeps the exact span)."""
+    return squash(_BROKEN_WORD.sub("", text) if "-\n" in text else text)
 
 
 def clip(text: str, limit: int) -> str:

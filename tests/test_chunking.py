@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from rag.chunking import chunk_document
 from rag.errors import DocumentError
 from rag.loaders import decode, load_document
-from rag.text import sentence_spans
+from rag.text import readable, sentence_spans, terms
 from rag.types import Document
 
 from conftest import DATA, SEEDS
@@ -169,3 +169,54 @@ def test_a_table_of_contents_is_text_under_the_title_not_a_run_of_headings() -> 
 def test_a_section_number_at_a_line_start_does_not_end_a_sentence() -> None:
     text = "Branch filters are listed\n  5.3.2. Delta comes next."
     assert [text[s:e] for s, e in sentence_spans(text)] == [text]
+
+
+MANUAL = """1. Sections
+
+The manual is split into the sections below, one line each:
+
+       +--------+------------------------------------------------+
+       |Section |               Section contents                 |
+       +--------+------------------------------------------------+
+       |   1    | user executable programs or shell commands     |
+       |   2    | system calls (functions provided by the kernel)|
+       +--------+------------------------------------------------+
+
+Every page is written by man and com-
+pressed with
+
+     gzip -7c
+
+and has a .gz extension appended.  Other pages are stored plain.
+                  Solution:
+                  Repeatedly send the packet while waiting
+                  for user to choose a manager.
+"""
+
+
+def _manual_sentences() -> list[str]:
+    return [c.text[s:e] for c in chunk_document(Document("m.txt", "M", MANUAL)) for s, e in c.sentences]
+
+
+def test_each_row_of_a_drawn_table_is_a_sentence_and_its_rules_are_left_out() -> None:
+    sentences = _manual_sentences()
+    assert "|   2    | system calls (functions provided by the kernel)|" in sentences
+    assert not any(s.startswith("+---") for s in sentences)
+    assert not any("|   1 " in s and "|   2 " in s for s in sentences), "rows are not joined"
+
+
+def test_a_sentence_unfinished_before_a_code_line_goes_on_after_it() -> None:
+    sentences = _manual_sentences()
+    whole = next(s for s in sentences if "gzip -7c" in s)
+    assert whole.startswith("Every page is written") and whole.endswith("extension appended.")
+
+
+def test_a_line_whose_sentence_goes_on_in_lower_case_is_no_heading() -> None:
+    headings = {c.heading for c in chunk_document(Document("m.txt", "M", MANUAL))}
+    assert headings == {"1. Sections"}, headings
+
+
+def test_words_broken_across_lines_are_joined_in_terms_and_in_what_is_embedded() -> None:
+    text = "man will be com-\n   pressed with gzip; Ankara-backed"
+    assert "compress" in terms(text) and "com" not in terms(text)
+    assert readable(text) == "man will be compressed with gzip; Ankara-backed"
