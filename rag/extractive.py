@@ -14,7 +14,7 @@ nobody; a name two paragraphs away is not that official's).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -405,8 +405,15 @@ def answer_extractive(question: str, retrieval: Retrieval, bm25: Bm25Index) -> A
     pool = candidates(retrieval)
     chosen: list[Scored] = []
     reasons: list[str] = []
+    first: QuestionInfo | None = None
     for part in split_question(question):
         info = analyse(part)
+        if first is None:
+            first = info
+        elif _refers_back(part):
+            # "What is the default order ..., and where is it defined?": "it" is what
+            # the first part asked about, so its words count here too.
+            info = replace(info, terms=info.terms + tuple(t for t in first.terms if t not in info.terms))
         missing = unknown_terms(info, bm25)
         if missing:
             reasons.append(f"They never mention {', '.join(_original_words(part, missing))}.")

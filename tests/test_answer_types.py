@@ -199,3 +199,22 @@ def test_a_run_of_numbered_section_titles_is_a_table_of_contents_and_answers_not
     from rag.extractive import _is_contents
 
     assert _is_contents(text) is contents
+
+
+BUILD = """Build configuration
+
+The compiler searches the folders in a fixed order: first the project, then the user \
+folder, then the system. The default search order is defined in config/paths.h and can be \
+changed at run time. Builds run on four threads unless told otherwise.
+"""
+
+
+@pytest.fixture(scope="module")
+def build(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
+    return pipeline_over(tmp_path_factory, "build", {"build.txt": BUILD})
+
+
+def test_the_second_part_of_a_question_is_about_what_its_pronoun_takes_from_the_first(build: Pipeline) -> None:
+    # "where is it defined?" alone names nothing; "it" is the search order.
+    answer = build.answer("In which order does the compiler search the folders, and where is it defined?")
+    assert any("config/paths.h" in c.quote for c in answer.citations), answer.text
