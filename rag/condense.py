@@ -36,6 +36,8 @@ _WHICH = re.compile(
     rf"(?:{_AUXILIARY}|[a-z]+(?<!s)s|[a-z]+ed)\b",
     re.I,
 )
+# "education - what is being set up": a subject, then a question of its own about it.
+_OWN_QUESTION = re.compile(rf"^(.+?)\s*[-–—:,;]\s*((?:who|whom|what|when|where|why|how|which|{_AUXILIARY})\b.+)$", re.I)
 _ONE = re.compile(r"\b(each|every|this|that|the same|which)\s+one\b", re.I)
 
 
@@ -115,6 +117,13 @@ def condense(question: str, history: History | None, people: frozenset[str] = fr
     match = _WHAT_ABOUT.match(question)
     if match:
         subject = (match.group(1) or match.group(2)).strip()
+        own = _OWN_QUESTION.match(subject)
+        if own:
+            # "What about education - what is being set up?" asks its own question about
+            # education, in the setting of the previous one (its names, as context).
+            thing, asked = own.group(1), own.group(2).rstrip(" ?")
+            names = ", ".join(proper_nouns(previous_question))
+            return f"{asked[:1].upper()}{asked[1:]} about {thing}" + (f" ({names})" if names else "") + "?"
         return _substitute(previous_question, subject)
     rewritten = question
     person = _person(history, people)
@@ -182,7 +191,8 @@ def _substitute(previous: str, subject: str) -> str:
             # "... of the Apache License" + "the MPL": the subject brings its own article.
             replaced = found.group() if re.match(r"(?:the|a|an)\s", subject, re.I) else name
             return previous.replace(replaced, subject, 1)
+    # A thing replaces the thing asked about ("the economy"), never a name.
     topic = _topic(previous)
-    if topic and topic[4:] in previous:
+    if topic.startswith("the ") and topic[4:] in previous:
         return previous.replace(topic[4:], subject, 1)
     return f"{previous.rstrip(' ?')}: {subject}?"

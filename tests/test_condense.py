@@ -93,6 +93,18 @@ def test_his_after_the_person_the_question_itself_names_is_left_alone() -> None:
             "And what about the MPL?",
             "Who is the license steward of the MPL?",
         ),
+        # A thing never takes the place of a name: it is added to the question.
+        (
+            "What will Russia and Azerbaijan start producing together?",
+            "What about education?",
+            "What will Russia and Azerbaijan start producing together: education?",
+        ),
+        # A question of its own about x, in the setting of the previous one.
+        (
+            "What will Russia and Azerbaijan start producing together?",
+            "What about education - what is being set up?",
+            "What is being set up about education (Russia, Azerbaijan)?",
+        ),
     ],
 )
 def test_what_about_x_puts_x_in_place_of_what_the_previous_question_was_about(
