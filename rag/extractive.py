@@ -353,8 +353,10 @@ def _idf_total(bm25: Bm25Index, found: frozenset[str]) -> float:
 
 
 def unknown_terms(info: QuestionInfo, bm25: Bm25Index) -> list[str]:
-    """Names and numbers of the question that no indexed chunk contains."""
-    return [t for entity in info.entities if not any(bm25.knows(t) for t in entity) for t in entity]
+    """Names and numbers of the question that no indexed chunk contains, and the words of
+    the thing whose name is asked for that none does."""
+    missing = [t for entity in info.entities if not any(bm25.knows(t) for t in entity) for t in entity]
+    return missing + [t for t in info.named_thing if not bm25.knows(t) and t not in missing]
 
 
 def _pick(info: QuestionInfo, ranked: list[Scored]) -> Scored | None:

@@ -137,6 +137,10 @@ class QuestionInfo:
     focus: str = ""
     # Things the question names by a number ("version 2" as ("version", "2")).
     numbered: tuple[tuple[str, str], ...] = ()
+    # The stemmed words of what a name is asked for: "who is the *prime minister* of
+    # Armenia", "what is the name of its *state oil company*". Documents that never use
+    # one of them cannot say who or what it is.
+    named_thing: tuple[str, ...] = ()
 
 
 def proper_nouns(text: str) -> list[str]:
@@ -333,11 +337,27 @@ def analyse(question: str) -> QuestionInfo:
         entities=tuple(dict.fromkeys(e for e in entity_terms if e)),
         answer_type=kind,
         speaker=speaker,
+        named_thing=_named_thing(asked) if kind in ("who", "person") else (),
     )
+
+
+_NAMED_THING = re.compile(
+    # A noun phrase after its article or owner: "who is the ...", "who was Azerbaijan's ...".
+    r"^\s*(?:who\s+(?:is|was|are|were)\s+(?:the|a|an|[\w-]+['’]s)|what\s+(?:is|was|are|were)\s+the\s+names?\s+of"
+    r"(?:\s+(?:the|a|an|[\w-]+['’]s))?)\s+([\w\s-]+?)(?=\s+(?:of|in|at|for|to|on|from|that|who)\b|\s*[?,]|$)",
+    re.I,
+)
+
+
+def _named_thing(question: str) -> tuple[str, ...]:
+    match = _NAMED_THING.match(question)
+    generic = {"person", "peopl", "one", "man", "woman", "someon", "thing", "name", "first", "last", "main"}
+    return tuple(t for t in terms(match.group(1)) if t not in generic) if match else ()
 
 
 _AUX = r"(?:were|was|are|is|did|do|does|had|have|has|will|would|could|can|should|in|of|per|on|at|for|from|to|by)"
 TIME_UNITS = frozenset("year month week day hour minut decad centuri".split())
+_PERCENT = re.compile(r"\d\s?%|\d[\d.,]*\s*(?:percent|per cent|percentage points?)\b", re.I)
 _MONEY = re.compile(
     r"[$€£¥₽]\s?\d|\d[\d,.]*\s*(?:dollars?|euros?|rubles?|roubles?|manats?|pounds?|yen|yuan|usd|eur|rub)\b|"
     r"\b(?:billion|million|thousand)\s+(?:dollars?|euros?|rubles?|roubles?|manats?|pounds?)\b",
@@ -350,6 +370,8 @@ def _focus(question: str) -> str:
     q = question.lower()
     if re.search(r"\bhow (?:long|old)\b", q):
         return "@time"
+    if re.search(r"\b(?:percentage|percent|per cent)\b", q):
+        return "@percent"
     if re.search(r"\bhow much\b", q) and re.search(
         r"\b(?:cost|costs|pay|paid|spend|spent|worth|price|charge|fee|fees|money|dollars?|euros?|budget|invest\w*)\b", q
     ):
@@ -411,6 +433,8 @@ def has_type(
             return bool(numbers)
         if focus == "@money":
             return bool(_found(_MONEY, sentence))
+        if focus == "@percent":
+            return bool(_found(_PERCENT, sentence))
         tokens = _stemmed_tokens(sentence)
         units = TIME_UNITS if focus == "@time" else {focus}
         mentions = [pos for pos, tok in tokens if tok in units or tok.rstrip("s") in units]

@@ -158,3 +158,26 @@ def test_a_sentence_naming_only_another_numbered_version_is_about_something_else
     numbered = analyse("When was version 2 of the licence released?").numbered
     assert numbered == (("version", "2"),)
     assert names_another(numbered, sentence) is another
+
+
+@pytest.mark.parametrize(
+    ("question", "thing"),
+    [
+        ("Who is the Prime Minister of Armenia?", ("prime", "minist")),
+        ("Who is Azerbaijan's ambassador to Moscow?", ("ambassador",)),
+        ("What is the name of Azerbaijan's state oil company?", ("state", "oil", "compani")),
+        # No role asked for: a name, or what someone was to do.
+        ("Who is Polad Bulbuloglu?", ()),
+        ("Who was originally supposed to guard it?", ()),
+    ],
+)
+def test_the_thing_whose_name_is_asked_for_is_known(question: str, thing: tuple[str, ...]) -> None:
+    assert analyse(question).named_thing == thing
+
+
+def test_a_percentage_question_is_answered_by_a_percentage_only() -> None:
+    info = analyse("By what percentage did trade grow last year?")
+    words = {w.lower() for w in info.text.split()}
+    assert has_type("Trade grew by 12% last year.", "number", words, info.focus)
+    assert has_type("Trade grew by 12 percent.", "number", words, info.focus)
+    assert not has_type("Trade reached $4 billion last year.", "number", words, info.focus)
