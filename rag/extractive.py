@@ -35,6 +35,7 @@ PICK_MARGIN = 0.15
 W_NOVELTY, NOVELTY_NORM = 0.05, 30.0
 CONTEXT_BLEND, NEIGHBOUR_WEIGHT = 0.3, 0.5
 COMPANION_MARGIN = 0.05
+REFERS_BACK_SHARE = 0.6
 MAX_ANSWER_WORDS = 60
 MIN_TOPIC_COVERAGE = 0.35
 TYPED_KINDS = frozenset(
@@ -266,6 +267,7 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
         about = c.terms | heading_terms
         if _refers_back(c.text):
             about |= c.previous_terms
+            coverage = max(coverage, REFERS_BACK_SHARE * _covered(question_weights, c.terms | c.previous_terms))
         topic_coverage = _covered(topic_weights, about)
         typed = not _is_contents(c.text) and has_type(
             c.text, info.answer_type, question_words, info.focus, strict_focus, bm25.people
