@@ -74,6 +74,10 @@ _REASON = re.compile(
     r"seeks? to|seeking to|given that|the reason|means that|which is why|that is why)\b",
     re.I,
 )
+# What states a cause outright, which a why-question wants: "... since file locking may be
+# unavailable", "As file locking is employed ..., it is recommended ...".
+_CAUSE = re.compile(r"\b(?:because|since|due to|owing to|as a result of|so that|in order to)\b|^As\b", re.I)
+W_CAUSE = 0.05
 # "that" and "there" only when they open the sentence: mid-sentence they are mostly
 # conjunctions and place adverbs ("signaled that", "there are limits").
 _REFERS_BACK = re.compile(r"\b(?:it|its|this|these|those|they|them)\b|^[\"“]?(?:that|there)\b", re.I)
@@ -247,6 +251,7 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
     # What depends on the passage only (its context, which entities it names) is
     # worked out once per passage, not once per sentence.
     per_chunk: dict[str, tuple[float, float, bool, frozenset[str]]] = {}
+    why = info.answer_type == "reason"
     out = []
     for c in pool:
         chunk_scores = per_chunk.get(c.chunk.id)
@@ -292,6 +297,7 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
             - (0 if typed else TYPE_PENALTY)
             - (SHORT_PENALTY if _is_fragment(c, typed and info.answer_type in ("number", "date")) else 0)
             + W_NOVELTY * _novelty(c.terms, asked_idf, bm25)
+            + (W_CAUSE if why and _CAUSE.search(c.text) else 0)
         )
         out.append(Scored(c, value, typed, names_asked, topic_coverage))
     out.sort(key=lambda s: -s.score)

@@ -222,3 +222,23 @@ def test_the_second_part_of_a_question_is_about_what_its_pronoun_takes_from_the_
     # "where is it defined?" alone names nothing; "it" is the search order.
     answer = build.answer("In which order does the compiler search the folders, and where is it defined?")
     assert any("config/paths.h" in c.quote for c in answer.citations), answer.text
+
+
+LOCKING = """Database location
+
+The nightly job keeps the index databases on a local disk, and file locking on network \
+shares may be unavailable there.
+
+Other notes
+
+The nightly job keeps the index databases on a local disk because file locking on network \
+shares may be unavailable.
+"""
+
+
+def test_a_why_question_prefers_the_sentence_that_states_the_cause_outright(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    pipeline = pipeline_over(tmp_path_factory, "locking", {"locking.txt": LOCKING})
+    answer = pipeline.answer("Why are the index databases kept on a local disk?")
+    assert "because file locking" in answer.citations[0].quote, answer.text
