@@ -78,6 +78,7 @@ _REASON = re.compile(
 # unavailable", "As file locking is employed ..., it is recommended ...".
 _CAUSE = re.compile(r"\b(?:because|since|due to|owing to|as a result of|so that|in order to)\b|^As\b", re.I)
 W_CAUSE = 0.05
+W_LABEL = 0.1
 # "that" and "there" only when they open the sentence: mid-sentence they are mostly
 # conjunctions and place adverbs ("signaled that", "there are limits").
 _REFERS_BACK = re.compile(r"\b(?:it|its|this|these|those|they|them)\b|^[\"“]?(?:that|there)\b", re.I)
@@ -252,6 +253,7 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
     # worked out once per passage, not once per sentence.
     per_chunk: dict[str, tuple[float, float, bool, frozenset[str]]] = {}
     why = info.answer_type == "reason"
+    label = _label_pattern(info.label) if info.label else None
     out = []
     for c in pool:
         chunk_scores = per_chunk.get(c.chunk.id)
@@ -298,10 +300,18 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
             - (SHORT_PENALTY if _is_fragment(c, typed and info.answer_type in ("number", "date")) else 0)
             + W_NOVELTY * _novelty(c.terms, asked_idf, bm25)
             + (W_CAUSE if why and _CAUSE.search(c.text) else 0)
+            + (W_LABEL if label is not None and label.search(c.text) else 0)
         )
         out.append(Scored(c, value, typed, names_asked, topic_coverage))
     out.sort(key=lambda s: -s.score)
     return out
+
+
+@lru_cache(maxsize=256)
+def _label_pattern(label: str) -> re.Pattern[str]:
+    """ "Filter ID:  0x03", "magic bytes = YZ": the label, then its value."""
+    words = r"[\s-]+".join(re.escape(w) for w in label.split())
+    return re.compile(rf"\b{words}s?\s*[:=]\s*\S", re.I)
 
 
 def _is_fragment(c: Candidate, holds_figure: bool) -> bool:

@@ -141,6 +141,9 @@ class QuestionInfo:
     # Armenia", "what is the name of its *state oil company*". Documents that never use
     # one of them cannot say who or what it is.
     named_thing: tuple[str, ...] = ()
+    # The words of what "what/which <label> does ..." asks the value of ("filter ID"): a
+    # sentence "Filter ID: 0x03" gives that value as a label and its value.
+    label: str = ""
 
 
 def proper_nouns(text: str) -> list[str]:
@@ -338,7 +341,20 @@ def analyse(question: str) -> QuestionInfo:
         answer_type=kind,
         speaker=speaker,
         named_thing=_named_thing(asked) if kind in ("who", "person") else (),
+        label=_label(asked),
     )
+
+
+_LABEL = re.compile(
+    r"^\s*(?:and\s+)?(?:what|which)\s+((?:[\w-]+\s+){0,2}[\w-]+)\s+"
+    r"(?:is|are|was|were|does|do|did|has|have|can|should|must|will)\b",
+    re.I,
+)
+
+
+def _label(question: str) -> str:
+    match = _LABEL.match(question)
+    return match.group(1).lower() if match and match.group(1).split()[0].lower() not in STOPWORDS else ""
 
 
 _NAMED_THING = re.compile(

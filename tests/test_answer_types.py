@@ -242,3 +242,25 @@ def test_a_why_question_prefers_the_sentence_that_states_the_cause_outright(
     pipeline = pipeline_over(tmp_path_factory, "locking", {"locking.txt": LOCKING})
     answer = pipeline.answer("Why are the index databases kept on a local disk?")
     assert "because file locking" in answer.citations[0].quote, answer.text
+
+
+FILTERS = """Filters
+
+The list of officially defined Filter IDs and the formats of their Filter Properties are \
+described in this section.
+
+Delta
+
+    Filter ID:                  0x03
+    Size of Filter Properties:  1 byte
+
+The Delta filter may improve compression when the next byte correlates with an earlier one.
+"""
+
+
+def test_what_label_a_question_asks_for_is_answered_by_that_label_and_its_value(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    pipeline = pipeline_over(tmp_path_factory, "filters", {"filters.txt": FILTERS})
+    answer = pipeline.answer("What filter ID does the Delta filter have?")
+    assert "0x03" in answer.citations[0].quote, answer.text

@@ -181,3 +181,16 @@ def test_a_percentage_question_is_answered_by_a_percentage_only() -> None:
     assert has_type("Trade grew by 12% last year.", "number", words, info.focus)
     assert has_type("Trade grew by 12 percent.", "number", words, info.focus)
     assert not has_type("Trade reached $4 billion last year.", "number", words, info.focus)
+
+
+@pytest.mark.parametrize(
+    ("question", "label"),
+    [
+        ("What filter ID does the Delta filter have?", "filter id"),
+        ("And what magic bytes does Stream Padding end with?", "magic bytes"),
+        ("What did Putin say?", ""),
+        ("What is the capital of Azerbaijan?", ""),
+    ],
+)
+def test_the_label_whose_value_is_asked_for(question: str, label: str) -> None:
+    assert analyse(question).label == label
