@@ -19,7 +19,16 @@ from functools import lru_cache
 
 import numpy as np
 
-from .question import TIME_UNITS, QuestionInfo, analyse, has_type, names_another, proper_nouns, split_question
+from .question import (
+    TIME_UNITS,
+    QuestionInfo,
+    analyse,
+    has_type,
+    names_another,
+    numbered_things,
+    proper_nouns,
+    split_question,
+)
 from .retrieve import Retrieval
 from .store import Bm25Index, StoredChunk
 from .text import acronyms, readable, stem, terms, words
@@ -377,6 +386,19 @@ def unknown_terms(info: QuestionInfo, bm25: Bm25Index) -> list[str]:
     return missing + [t for t in info.named_thing if not bm25.knows(t) and t not in missing]
 
 
+def _numbered_elsewhere(info: QuestionInfo, retrieval: Retrieval) -> list[str]:
+    """The numbered things asked about ("version 2") that the passages number only
+    otherwise ("Version 3" throughout): the documents are about another one."""
+    if not info.numbered:
+        return []
+    found = frozenset().union(*(numbered_things(p.chunk.text) for p in retrieval.passages))
+    return [
+        f"{noun} {number}"
+        for noun, number in info.numbered
+        if (noun, number) not in found and any(n == noun for n, _ in found)
+    ]
+
+
 def _pick(info: QuestionInfo, ranked: list[Scored]) -> Scored | None:
     """The best sentence that holds the kind of answer asked for, unless it ranks far
     below the best sentence overall (then the passages are about something else)."""
@@ -434,9 +456,10 @@ def answer_extractive(question: str, retrieval: Retrieval, bm25: Bm25Index) -> A
             # "What is the default order ..., and where is it defined?": "it" is what
             # the first part asked about, so its words count here too.
             info = replace(info, terms=info.terms + tuple(t for t in first.terms if t not in info.terms))
-        missing = unknown_terms(info, bm25)
+        unknown = unknown_terms(info, bm25)
+        missing = (_original_words(part, unknown) if unknown else []) + _numbered_elsewhere(info, retrieval)
         if missing:
-            reasons.append(f"They never mention {', '.join(_original_words(part, missing))}.")
+            reasons.append(f"They never mention {', '.join(missing)}.")
             continue
         ranked = score(info, pool, bm25)
         best = _pick(info, ranked)

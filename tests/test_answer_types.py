@@ -170,6 +170,12 @@ def test_a_passage_that_shares_only_a_number_with_the_question_is_not_about_what
     assert answer.abstained, answer.text
 
 
+def test_a_numbered_thing_the_documents_number_only_otherwise_is_never_mentioned(two_documents: Pipeline) -> None:
+    answer = two_documents.answer("When did version 2 of the harbour rules take effect?")
+    assert answer.abstained, answer.text
+    assert "never mention version 2" in answer.text
+
+
 FERRY = """Ferry timetable
 
 The winter timetable cuts the evening ferry to the islands from December. The operator \
