@@ -457,7 +457,9 @@ def answer_extractive(question: str, retrieval: Retrieval, bm25: Bm25Index) -> A
             # the first part asked about, so its words count here too.
             info = replace(info, terms=info.terms + tuple(t for t in first.terms if t not in info.terms))
         unknown = unknown_terms(info, bm25)
-        missing = (_original_words(part, unknown) if unknown else []) + _numbered_elsewhere(info, retrieval)
+        elsewhere = _numbered_elsewhere(info, retrieval)
+        said = {word for phrase in elsewhere for word in phrase.split()}
+        missing = [w for w in (_original_words(part, unknown) if unknown else []) if w not in said] + elsewhere
         if missing:
             reasons.append(f"They never mention {', '.join(missing)}.")
             continue

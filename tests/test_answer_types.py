@@ -158,7 +158,8 @@ def two_documents(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
         {
             "charter.txt": "The Blue Coast charter\n\n"
             "The Blue Coast charter binds twelve towns to protect the wetlands.\n",
-            "rules.txt": "Harbour rules\n\nVersion 3 of the harbour rules took effect on 1 May 2021.\n",
+            "rules.txt": "Harbour rules\n\nVersion 3 of the harbour rules took effect on 1 May 2021. "
+            "Its rule 2 limits the speed of boats in the harbour.\n",
         },
     )
 
