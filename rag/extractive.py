@@ -439,6 +439,7 @@ def _describe(kind: str) -> str:
         "url": "web address",
         "address": "postal address",
         "definition": "definition",
+        "item": "named thing",
     }.get(kind, "answer")
 
 

@@ -282,9 +282,13 @@ def answer_type(question: str) -> str:
         return "reason"
     if re.match(r"^\s*(?:is|are|was|were|did|does|do|has|have|had|can|could|will|would|should)\b", q):
         return "yesno"
+    if re.match(r"^\s*which\s+(?:[\w-]+\s+){0,2}(?!(?:is|was|does|has)\b)[\w-]+[^\Ws]s\b", q):
+        return "item"  # "which programming languages ...": things it names
     return "other"
 
 
+# A name as a machine reads it: an option, a variable, a path or file, a_name_like_this.
+_LITERAL = re.compile(r"(?<![\w-])(?:--?[A-Za-z0-9][\w-]*|\$[A-Z_][A-Z0-9_]*|[\w.-]*[/_][\w./-]+|[\w-]+\.[a-z]{1,4}\b)")
 _NUMBERED_THING = re.compile(r"\b([A-Za-z]{3,})\s+(\d+(?:\.\d+)*)\b")
 _MONTH_NAMES = frozenset(_MONTHS.split())
 
@@ -461,6 +465,14 @@ def has_type(
         return any(found.lower() not in question_words for _, found in _found(_DATE, sentence))
     if kind == "place" and (_found(_URL, sentence) or _found(_PATH, sentence)):
         return True  # "where can I obtain a copy": at an address; "where do they go": in a folder
+    if kind == "item":
+        # Named things: a name, a number or a literal the question does not hold already.
+        asked = {stem(w) for w in question_words}
+        if any(stem(w) not in asked for p in proper_nouns(sentence) for w in words(p)):
+            return True
+        if any(found.lower() not in question_words for _, found in _found(_NUMBER, sentence)):
+            return True
+        return _LITERAL.search(sentence) is not None
     if kind in ("person", "place", "who"):
         # A name the question does not hold already: "Vladimir Putin" is not new when
         # "Putin" is asked about, "Mozilla Foundation" is when "Mozilla" is.

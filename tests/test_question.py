@@ -57,6 +57,10 @@ def test_the_answer_type_follows_what_is_asked(question: str, kind: str, focus: 
         ("Wheels must be placed in the /\nusr/share/python-wheels directory.", "place", True),
         ("Wheels must be placed in the shared directory.", "place", False),
         ("The list is defined in include/manconfig.h to be 1, n, l.", "place", True),
+        # "Which ...s": things by their names, numbers or literals.
+        ("The checks are CRC32 and SHA-256.", "item", True),
+        ("Pages are compressed with gzip -7c.", "item", True),
+        ("An interface is widely used among developers working in that language.", "item", False),
         ("Directories ../man and ../share/man are appended.", "place", True),
         ("Replace underscores with hyphen/minus and/or dots.", "place", False),
         ("Write to 51 Franklin Street, Fifth Floor, Boston.", "address", True),
@@ -194,3 +198,16 @@ def test_a_percentage_question_is_answered_by_a_percentage_only() -> None:
 )
 def test_the_label_whose_value_is_asked_for(question: str, label: str) -> None:
     assert analyse(question).label == label
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Which programming languages does the GPL name?", "item"),
+        ("Which countries does it pass through?", "item"),
+        ("Which role does Russia play?", "other"),
+        ("Which process is used?", "other"),
+    ],
+)
+def test_which_things_asks_for_named_things(question: str, kind: str) -> None:
+    assert analyse(question).answer_type == kind
