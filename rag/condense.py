@@ -149,9 +149,9 @@ def condense(question: str, history: History | None, people: frozenset[str] = fr
     if topic:
         # "What does each one grant?" after a question about "contributors".
         rewritten = _ONE.sub(lambda m: f"{m.group(1)} {topic.split(None, 1)[-1].strip(chr(34))}", rewritten)
-    place = [p for p in proper_nouns(previous_question + " " + history[-1][1]) if p not in person]
-    if place:
-        rewritten = re.sub(r"\bthere\b", "in " + place[0], rewritten, flags=re.I)
+    there = _there(history, answered, person if re.search(rf"\b(?:{_PERSON_PRONOUNS})\b", question, re.I) else "")
+    if there:
+        rewritten = re.sub(r"\bthere\b", "in " + there, rewritten, flags=re.I)
     if rewritten == question:
         # Nothing to substitute: carry the previous question's subject along.
         return f"{question.rstrip(' ?')} ({topic or previous_question.rstrip('?')})?"
@@ -172,6 +172,27 @@ def _names_own_person(question: str, people: frozenset[str]) -> bool:
     pronoun = re.search(rf"\b(?:{_PERSON_PRONOUNS})\b", question, re.I)
     before = question[: pronoun.start()] if pronoun else ""
     return bool(_ROLE_NOUN.search(before) or {w.lower() for w in re.findall(r"\w+", before)} & people)
+
+
+def _there(history: History, answered: str, person: str) -> str:
+    """Where "there" is: the place the last answer named for a "which city/where" question,
+    else where the previous question put things ("in conflict ... over Nagorno-Karabakh"),
+    else the first name that question or its answer gave (never the person "he" is)."""
+    question, answer = history[-1]
+    if answered and analyse(question).answer_type == "place":
+        return answered
+    names = [p for p in proper_nouns(question) if not person or p not in person]
+    located = [p for p in names if _after_place_word(question, p)]
+    if located:
+        return located[-1]
+    names += [p for p in proper_nouns(answer) if (not person or p not in person) and p not in names]
+    return names[0] if names else ""
+
+
+def _after_place_word(question: str, name: str) -> bool:
+    return (
+        re.search(rf"\b(?:in|at|over|into|inside|near|to|from)\s+(?:the\s+)?{re.escape(name)}\b", question) is not None
+    )
 
 
 def _possessive(name: str, pronoun: str) -> str:

@@ -27,6 +27,12 @@ from rag.condense import condense
         ),
         ("What did Aliyev say about trade?", "What about Putin?", "What did Putin say about trade?"),
         ("What did Aliyev say about trade?", "And what did Putin reply?", "And what did Putin reply (the trade)?"),
+        # "There" is where the previous question put things, not the first name in it.
+        (
+            "Which country is Azerbaijan in conflict with over Nagorno-Karabakh?",
+            "And what has Russia been doing there since the fighting ended?",
+            "And what has Russia been doing in Nagorno-Karabakh since the fighting ended?",
+        ),
         # "He" is who spoke, not whom the question was about.
         ("What did Aliyev say about Putin?", "What did he say about it?", "What did Aliyev say about Putin?"),
     ],
