@@ -85,7 +85,10 @@ def paragraphs(text: str) -> list[Paragraph]:
     def flush() -> None:
         if block:
             start, end = block[0][0], block[-1][1]
-            out.append(_paragraph(text, start, end))
+            para = _paragraph(text, start, end)
+            # The line right under "Valid Responses:" is its value ("Willing, Unwilling"), no heading.
+            under_label = _line_above(text, start).rstrip().endswith(":")
+            out.append(Paragraph(para.start, para.end, False) if para.is_heading and under_label else para)
             block.clear()
 
     after_blank = False
@@ -122,6 +125,12 @@ def paragraphs(text: str) -> list[Paragraph]:
         block.append((start, end))
     flush()
     return out
+
+
+def _line_above(text: str, start: int) -> str:
+    """The line directly above the line that starts at ``start`` ("" at the top)."""
+    end = text.rfind("\n", 0, start)
+    return text[text.rfind("\n", 0, end) + 1 : end] if end > 0 else ""
 
 
 def _sentence_goes_on(last_line: str, line: str) -> bool:

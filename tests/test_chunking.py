@@ -188,6 +188,8 @@ pressed with
      gzip -7c
 
 and has a .gz extension appended.  Other pages are stored plain.
+                  Valid Responses:
+                  Willing, Unwilling
                   Solution:
                   Repeatedly send the packet while waiting
                   for user to choose a manager.
