@@ -50,6 +50,14 @@ _DEFINES = re.compile(
 _QUOTED = re.compile(r"[\"“«]([^\"“”«»]{2,60})[\"”»]")
 _I_CONTRACTION = re.compile(r"I(?:['’](?:m|ve|d|ll))?$")
 _MONTHS = "january february march april may june july august september october november december"
+# A day, as "on what day" wants it: "August 19", "19 August", "Monday", "2024-08-19", "19/08/2024".
+_DAY = re.compile(
+    r"\b(?:(?:{m})\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{m})\b|"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}/\d{{1,2}}/\d{{2,4}})".format(
+        m="|".join(w.capitalize() for w in _MONTHS.split())
+    ),
+    re.I,
+)
 _DATE = re.compile(
     r"\b(?:(?:19|20)\d{{2}}s?|(?-i:{})|(?:mon|tues|wednes|thurs|fri|satur|sun)day|yesterday|today|tomorrow|"
     r"(?:last|this|next) (?:week|month|year|decade)|ago|decades?|centur(?:y|ies)|recent(?:ly)?|"
@@ -67,7 +75,9 @@ _NUMBER_WORDS = (
     "hundred hundreds thousand thousands million millions billion billions trillion dozen dozens "
     "half double twice percent"
 )
-_NUMBER = re.compile(r"\d|\b(?:{})\b".format("|".join(_NUMBER_WORDS.split())), re.I)
+# A whole number ("2020", "100,000", "4.5"), not each of its digits: "its 2020 war" names a
+# year, and its "020" must not pass for a count.
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*|\b(?:{})\b".format("|".join(_NUMBER_WORDS.split())), re.I)
 _SPEECH = re.compile(
     r"[\"“”«»]|\b(?:said|says|say|saying|told|tell|added|adds|noted|notes|stated|states|announced|"
     r"announces|asked|asks|replied|declared|remarked|remarks|signal(?:l)?ed|called|described|insisted|"
@@ -107,10 +117,11 @@ _NUMBER_QUESTION = re.compile(
     r"temperature|salary|rate|penalty|fine) (?:has|did|was|is|will|does|do|were|are)\b",
     re.I,
 )
+_DAY_QUESTION = re.compile(r"\b(?:what|which)\s+(?:exact\s+|precise\s+)?(?:day|date)\b", re.I)
 _DATE_QUESTION = re.compile(
     r"^\s*when\s+(?:did|do|does|is|was|were|will|would|has|have|had|can|could|should|are)\b|"
     r"\b(?:what|which) (?:year|date|month|day|time|decade|century)\b|\bsince when\b|"
-    r"\bin what (?:year|month)\b|\bon what (?:date|day)\b|"
+    r"\bin what (?:year|month)\b|\bon what (?:exact |precise )?(?:date|day)\b|\bwhat (?:exact|precise) (?:date|day)\b|"
     r"\bwhat(?:'s|’s| is| was| are| were) the (?:\w+ )?(?:date|year|deadline)\b",
     re.I,
 )
@@ -338,7 +349,13 @@ def analyse(question: str) -> QuestionInfo:
             speaker = tuple(terms(match.group(1)))
     return QuestionInfo(
         numbered=tuple(sorted(numbered_things(asked))),
-        focus=_focus(question) if kind == "number" else _defined_term(question) if kind == "definition" else "",
+        focus=_focus(question)
+        if kind == "number"
+        else _defined_term(question)
+        if kind == "definition"
+        else "@day"
+        if kind == "date" and _DAY_QUESTION.search(question)
+        else "",
         text=question,
         terms=tuple(dict.fromkeys(terms(question))),
         entities=tuple(dict.fromkeys(e for e in entity_terms if e)),
@@ -445,7 +462,7 @@ def has_type(
             (at, found)
             for at, found in _found(_NUMBER, sentence)
             if at >= after_number
-            and found.lower() not in question_words
+            and found.lower().replace(",", "") not in question_words
             and not _is_year_only(sentence, at)
             and not _is_reference(sentence, at)
         ]
@@ -461,6 +478,8 @@ def has_type(
         if not mentions:
             return not strict and focus != "@time"
         return any(0 <= _distance(tokens, at, pos) <= 3 for at, _ in numbers for pos in mentions)
+    if kind == "date" and focus == "@day":
+        return any(found.lower() not in question_words for _, found in _found(_DAY, sentence))
     if kind == "date":
         return any(found.lower() not in question_words for _, found in _found(_DATE, sentence))
     if kind == "place" and (_found(_URL, sentence) or _found(_PATH, sentence)):
@@ -470,7 +489,7 @@ def has_type(
         asked = {stem(w) for w in question_words}
         if any(stem(w) not in asked for p in proper_nouns(sentence) for w in words(p)):
             return True
-        if any(found.lower() not in question_words for _, found in _found(_NUMBER, sentence)):
+        if any(found.lower().replace(",", "") not in question_words for _, found in _found(_NUMBER, sentence)):
             return True
         return _LITERAL.search(sentence) is not None
     if kind in ("person", "place", "who"):

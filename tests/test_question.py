@@ -211,3 +211,14 @@ def test_the_label_whose_value_is_asked_for(question: str, label: str) -> None:
 )
 def test_which_things_asks_for_named_things(question: str, kind: str) -> None:
     assert analyse(question).answer_type == kind
+
+
+def test_a_year_inside_a_phrase_is_no_count_and_a_day_question_wants_a_day() -> None:
+    words = {"what", "is", "the", "value", "of", "gas", "exports", "per", "year"}
+    assert not has_type("Turkey backed Azerbaijan during its 2020 war with Armenia.", "number", words)
+    info = analyse("On what exact day in April did Aliyev visit Moscow?")
+    assert (info.answer_type, info.focus) == ("date", "@day")
+    asked = {w.lower() for w in info.text.rstrip("?").split()}
+    assert not has_type("When Aliyev visited Moscow in April, trade was discussed.", "date", asked, info.focus)
+    assert not has_type("Trade links moved east after the 2022 invasion.", "date", asked, info.focus)
+    assert has_type("He said so at an August 19 meeting.", "date", asked, info.focus)
