@@ -27,6 +27,7 @@ from .question import (
     names_another,
     numbered_things,
     proper_nouns,
+    role_of_another,
     split_question,
 )
 from .retrieve import Retrieval
@@ -290,6 +291,8 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
         )
         if typed and info.numbered and names_another(info.numbered, c.text):
             typed = False  # about "Version 3" when "version 2" was asked about
+        if typed and info.owner and info.named_thing and role_of_another(info.owner, info.named_thing[-1], c.text):
+            typed = False  # "the Azerbaijani ambassador" when Russia's was asked about
         if typed and info.speaker:
             # The speaker must be in the sentence or just before it ("..., he said").
             near = c.terms | c.previous_terms

@@ -155,6 +155,7 @@ class QuestionInfo:
     # The words of what "what/which <label> does ..." asks the value of ("filter ID"): a
     # sentence "Filter ID: 0x03" gives that value as a label and its value.
     label: str = ""
+    owner: str = ""  # whose role is asked: "Russia" in "Who is Russia's ambassador?"
 
 
 def proper_nouns(text: str) -> list[str]:
@@ -363,6 +364,7 @@ def analyse(question: str) -> QuestionInfo:
         speaker=speaker,
         named_thing=_named_thing(asked) if kind in ("who", "person") else (),
         label=_label(asked),
+        owner=_role_owner(asked) if kind in ("who", "person") else "",
     )
 
 
@@ -380,8 +382,8 @@ def _label(question: str) -> str:
 
 _NAMED_THING = re.compile(
     # A noun phrase after its article or owner: "who is the ...", "who was Azerbaijan's ...".
-    r"^\s*(?:who\s+(?:is|was|are|were)\s+(?:the|a|an|[\w-]+['’]s)|what\s+(?:is|was|are|were)\s+the\s+names?\s+of"
-    r"(?:\s+(?:the|a|an|[\w-]+['’]s))?)\s+([\w\s-]+?)(?=\s+(?:of|in|at|for|to|on|from|that|who)\b|\s*[?,]|$)",
+    r"^\s*(?:who\s+(?:is|was|are|were)\s+(?:the|a|an|(?P<owner>[\w-]+)['’]s)|what\s+(?:is|was|are|were)\s+the\s+names?\s+of"
+    r"(?:\s+(?:the|a|an|[\w-]+['’]s))?)\s+(?P<thing>[\w\s-]+?)(?=\s+(?:of|in|at|for|to|on|from|that|who)\b|\s*[?,]|$)",
     re.I,
 )
 
@@ -389,7 +391,26 @@ _NAMED_THING = re.compile(
 def _named_thing(question: str) -> tuple[str, ...]:
     match = _NAMED_THING.match(question)
     generic = {"person", "peopl", "one", "man", "woman", "someon", "thing", "name", "first", "last", "main"}
-    return tuple(t for t in terms(match.group(1)) if t not in generic) if match else ()
+    return tuple(t for t in terms(match.group("thing")) if t not in generic) if match else ()
+
+
+def _role_owner(question: str) -> str:
+    """Whose role a who-question asks about: "Russia" in "Who is Russia's ambassador ...?"."""
+    match = _NAMED_THING.match(question)
+    return match.group("owner") or "" if match else ""
+
+
+def role_of_another(owner: str, role: str, sentence: str) -> bool:
+    """Whether ``sentence`` names the ``role`` (a stemmed word) only as someone else's:
+    "the Azerbaijani ambassador" is no answer to "who is Russia's ambassador"."""
+    tokens = re.findall(r"[\w’'-]+", sentence)
+    qualifiers = [tokens[i - 1] for i, t in enumerate(tokens) if i and stem(t.lower()) == role]
+    if not qualifiers:
+        return False
+    mine = stem(owner.lower())[:5]
+    return all(
+        q[:1].isupper() and q.lower() not in STOPWORDS and not stem(q.lower()).startswith(mine) for q in qualifiers
+    )
 
 
 _AUX = r"(?:were|was|are|is|did|do|does|had|have|has|will|would|could|can|should|in|of|per|on|at|for|from|to|by)"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.question import analyse, has_type, names_another
+from rag.question import analyse, has_type, names_another, role_of_another
 from rag.text import acronyms
 
 
@@ -222,3 +222,11 @@ def test_a_year_inside_a_phrase_is_no_count_and_a_day_question_wants_a_day() -> 
     assert not has_type("When Aliyev visited Moscow in April, trade was discussed.", "date", asked, info.focus)
     assert not has_type("Trade links moved east after the 2022 invasion.", "date", asked, info.focus)
     assert has_type("He said so at an August 19 meeting.", "date", asked, info.focus)
+
+
+def test_a_role_named_as_someone_elses_does_not_answer_whose_role_was_asked() -> None:
+    assert analyse("Who is Russia's ambassador to Azerbaijan?").owner == "Russia"
+    sentence = "Tass interviewed the Azerbaijani ambassador to Moscow, Polad Bulbuloglu."
+    assert role_of_another("Russia", "ambassador", sentence)
+    assert not role_of_another("Azerbaijan", "ambassador", sentence)
+    assert not role_of_another("Russia", "ambassador", "Its ambassador, Ivan Petrov, said so.")
