@@ -327,12 +327,23 @@ def names_another(numbered: tuple[tuple[str, str], ...], sentence: str) -> bool:
 _CONTEXT_BRACKET = re.compile(r"\s*\([^()]*\)\s*\?*\s*$")
 
 
+# "Some Azerbaijanis were unimpressed. What did they think ...?": the statements before
+# the question give its setting; the question itself says what kind of answer it wants.
+_STATEMENT_BEFORE = re.compile(r"^.*[.!;:]\s+(?=[A-Z\"“][^.!;:]*\?\s*$)", re.S)
+
+
+def _interrogative(question: str) -> str:
+    """The question itself, without the statements that set it up."""
+    return _STATEMENT_BEFORE.sub("", question) if "?" in question else question
+
+
 @lru_cache(maxsize=1024)
 def analyse(question: str) -> QuestionInfo:
-    kind = answer_type(question)
+    kind = answer_type(_interrogative(question))
     # The follow-up rewriter's "(the Zangezur Corridor)" says what the question is about;
     # the answer may call it "the route", so it names no entity the answer must hold.
     asked = _CONTEXT_BRACKET.sub("?", question)
+    own = _interrogative(asked)
     # "the Putin-Aliyev talks" name two people, each an entity of its own.
     names = [part for p in proper_nouns(asked) for part in (p.split("-") if " " not in p else [p])]
     entity_terms: list[tuple[str, ...]] = [tuple(terms(p)) for p in names]
@@ -343,28 +354,28 @@ def analyse(question: str) -> QuestionInfo:
     if kind in ("speech", "opinion", "wording"):
         match = re.search(
             r"\b(?:did|does|do)\s+(?:the\s+)?(.+?)\s+(?:say|tell|state|announce|mention|call|describe|remark|comment|note|claim|warn|respond|reply|add|think|feel|express|signal)",
-            question,
+            own,
             re.I,
         )
         if match:
             speaker = tuple(terms(match.group(1)))
     return QuestionInfo(
         numbered=tuple(sorted(numbered_things(asked))),
-        focus=_focus(question)
+        focus=_focus(own)
         if kind == "number"
         else _defined_term(question)
         if kind == "definition"
         else "@day"
-        if kind == "date" and _DAY_QUESTION.search(question)
+        if kind == "date" and _DAY_QUESTION.search(own)
         else "",
         text=question,
         terms=tuple(dict.fromkeys(terms(question))),
         entities=tuple(dict.fromkeys(e for e in entity_terms if e)),
         answer_type=kind,
         speaker=speaker,
-        named_thing=_named_thing(asked) if kind in ("who", "person") else (),
-        label=_label(asked),
-        owner=_role_owner(asked) if kind in ("who", "person") else "",
+        named_thing=_named_thing(own) if kind in ("who", "person") else (),
+        label=_label(own),
+        owner=_role_owner(own) if kind in ("who", "person") else "",
     )
 
 

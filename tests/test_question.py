@@ -230,3 +230,19 @@ def test_a_role_named_as_someone_elses_does_not_answer_whose_role_was_asked() ->
     assert role_of_another("Russia", "ambassador", sentence)
     assert not role_of_another("Azerbaijan", "ambassador", sentence)
     assert not role_of_another("Russia", "ambassador", "Its ambassador, Ivan Petrov, said so.")
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Some Azerbaijanis were unimpressed. What did they think the visit was really about?", "opinion"),
+        ("I read that trade is growing. How big is it now, according to Aliyev?", "number"),
+        ("The kill program and the kill system call share a name. Which manual sections hold their pages?", "item"),
+    ],
+)
+def test_the_statements_before_a_question_set_it_up_and_the_question_says_what_it_wants(
+    question: str, kind: str
+) -> None:
+    info = analyse(question)
+    assert info.answer_type == kind
+    assert {"unimpress", "trade", "kill"} & set(info.terms), "the setting's words still count"
