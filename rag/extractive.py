@@ -86,7 +86,10 @@ _REASON = re.compile(
 )
 # What states a cause outright, which a why-question wants: "... since file locking may be
 # unavailable", "As file locking is employed ..., it is recommended ...".
-_CAUSE = re.compile(r"\b(?:because|since|due to|owing to|as a result of|so that|in order to)\b|^As\b", re.I)
+_CAUSE = re.compile(
+    r"\b(?:because|since|due to|owing to|as a result of|so that|in order to|believing|fearing|convinced that)\b|^As\b",
+    re.I,
+)
 W_CAUSE = 0.05
 W_LABEL = 0.1
 # "that" and "there" only when they open the sentence: mid-sentence they are mostly

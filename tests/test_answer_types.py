@@ -271,3 +271,17 @@ def test_what_label_a_question_asks_for_is_answered_by_that_label_and_its_value(
     pipeline = pipeline_over(tmp_path_factory, "filters", {"filters.txt": FILTERS})
     answer = pipeline.answer("What filter ID does the Delta filter have?")
     assert "0x03" in answer.citations[0].quote, answer.text
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The job keeps them local because file locking may be unavailable.",
+        "As file locking is used, it is recommended that the databases be kept locally.",
+        "But Azerbaijan, believing the process had become a venue for outside powers, pushed them out.",
+    ],
+)
+def test_a_sentence_states_a_cause_outright(sentence: str) -> None:
+    from rag.extractive import _CAUSE
+
+    assert _CAUSE.search(sentence)
