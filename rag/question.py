@@ -197,6 +197,8 @@ _PERSON_PATTERNS = (
 )
 _WORDING_QUESTION = re.compile(
     r"^\s*what did .+ (?:call|dub|nickname|label)\b|"
+    # "What exactly did Putin say ...": his own words, a quotation.
+    r"^\s*what (?:exactly|precisely) did .+ (?:say|tell|write|state|reply|answer)\b|"
     r"\bwhat (?:\w+ )?(?:word|words|term|phrase|expression|nickname|label|metaphor) did\b",
     re.I,
 )
@@ -388,7 +390,8 @@ _LABEL = re.compile(
 
 def _label(question: str) -> str:
     match = _LABEL.match(question)
-    return match.group(1).lower() if match and match.group(1).split()[0].lower() not in STOPWORDS else ""
+    first = match.group(1).split()[0].lower() if match else ""
+    return match.group(1).lower() if match and first not in STOPWORDS and not first.endswith("ly") else ""
 
 
 _NAMED_THING = re.compile(

@@ -193,6 +193,7 @@ def test_a_percentage_question_is_answered_by_a_percentage_only() -> None:
         ("What filter ID does the Delta filter have?", "filter id"),
         ("And what magic bytes does Stream Padding end with?", "magic bytes"),
         ("What did Putin say?", ""),
+        ("What exactly did Putin say?", ""),
         ("What is the capital of Azerbaijan?", ""),
     ],
 )
@@ -246,3 +247,7 @@ def test_the_statements_before_a_question_set_it_up_and_the_question_says_what_i
     info = analyse(question)
     assert info.answer_type == kind
     assert {"unimpress", "trade", "kill"} & set(info.terms), "the setting's words still count"
+
+
+def test_what_exactly_someone_said_asks_for_their_own_words() -> None:
+    assert analyse("What exactly did Putin say in Baku about the peace talks?").answer_type == "wording"
