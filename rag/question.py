@@ -64,7 +64,10 @@ _DATE = re.compile(
     r"spring|summer|autumn|winter|(?:next|last|this|early|late|the) fall|"
     r"(?:first|second|third|fourth|last|next) quarter|"
     # "May" is a month only in a date's company, not in "you may not".
-    r"(?:in|of|since|until|by|early|late|mid-?|last|next|this)\s+May|May\s+\d)\b".format(
+    r"(?:in|of|since|until|by|early|late|mid-?|last|next|this)\s+May|May\s+\d|"
+    # Software keeps time by its releases: "since version 2.3", "Debian Jessie and later releases".
+    r"(?:since|from|until|before|after|in|as of)\s+(?:version|release|v)\s*\d[\w.]*|"
+    r"(?-i:[A-Z][a-z]+) and (?:later|newer|earlier|older|subsequent) (?:releases|versions))\b".format(
         "|".join(m.capitalize() for m in _MONTHS.split() if m != "may")
     ),
     re.I,

@@ -63,6 +63,10 @@ def test_the_answer_type_follows_what_is_asked(question: str, kind: str, focus: 
         ("An interface is widely used among developers working in that language.", "item", False),
         ("Directories ../man and ../share/man are appended.", "place", True),
         ("Replace underscores with hyphen/minus and/or dots.", "place", False),
+        # Software keeps time by its releases.
+        ("It has been removed from Debian Jessie and later releases.", "date", True),
+        ("The option exists since version 2.3 of man-db.", "date", True),
+        ("It was removed in the past.", "date", False),
         ("Write to 51 Franklin Street, Fifth Floor, Boston.", "address", True),
         ("Write to the Foundation in Boston.", "address", False),
         ('The "source code" for a work means the preferred form for making changes.', "definition", True),
