@@ -432,6 +432,13 @@ def role_of_another(owner: str, role: str, sentence: str) -> bool:
 
 _AUX = r"(?:were|was|are|is|did|do|does|had|have|has|will|would|could|can|should|in|of|per|on|at|for|from|to|by)"
 TIME_UNITS = frozenset("year month week day hour minut decad centuri".split())
+# How often: "every 30 seconds", "daily", "twice a year", "three times per week".
+_FREQUENCY = re.compile(
+    r"\b(?:every|each)\s+(?:[\w-]+\s+){0,3}?(?:second|minute|hour|day|night|week|month|year|time)s?\b|"
+    r"\b(?:hourly|daily|nightly|weekly|fortnightly|monthly|quarterly|yearly|annually)\b|"
+    r"\b(?:once|twice|\w+ times)\s+(?:a|an|per|each|every)\s+\w+|\bper\s+(?:second|minute|hour|day|week|month|year)\b",
+    re.I,
+)
 _PERCENT = re.compile(r"\d\s?%|\d[\d.,]*\s*(?:percent|per cent|percentage points?)\b", re.I)
 _MONEY = re.compile(
     r"[$€£¥₽]\s?\d|\d[\d,.]*\s*(?:dollars?|euros?|rubles?|roubles?|manats?|pounds?|yen|yuan|usd|eur|rub)\b|"
@@ -445,6 +452,8 @@ def _focus(question: str) -> str:
     q = question.lower()
     if re.search(r"\bhow (?:long|old)\b", q):
         return "@time"
+    if re.search(r"\bhow (?:often|frequently)\b", q):
+        return "@frequency"
     if re.search(r"\b(?:percentage|percent|per cent)\b", q):
         return "@percent"
     if re.search(r"\bhow much\b", q) and re.search(
@@ -493,6 +502,8 @@ def has_type(
     thing. Only when the documents never use the question's word for it
     (``strict=False``: "people" for "Armenians") may any number do.
     """
+    if kind == "number" and focus == "@frequency":
+        return bool(_found(_FREQUENCY, sentence))  # "daily", "every five minutes": no figure needed
     if kind == "number":
         numbered = _SECTION_NUMBER.match(sentence)
         after_number = numbered.end() if numbered else 0

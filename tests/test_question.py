@@ -255,3 +255,18 @@ def test_the_statements_before_a_question_set_it_up_and_the_question_says_what_i
 
 def test_what_exactly_someone_said_asks_for_their_own_words() -> None:
     assert analyse("What exactly did Putin say in Baku about the peace talks?").answer_type == "wording"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "holds"),
+    [
+        ("The display should XSync perhaps every five to ten minutes.", True),
+        ("The key is changed daily.", True),
+        ("Run it twice a day.", True),
+        ("(1) Default mode man is setuid to the user MAN_OWNER.", False),
+        ("Once the session starts, 3 packets are sent.", False),
+    ],
+)
+def test_how_often_is_answered_by_a_frequency_not_by_any_number(sentence: str, holds: bool) -> None:
+    info = analyse("How often should mandb be run from cron?")
+    assert has_type(sentence, info.answer_type, set(), info.focus) is holds
