@@ -243,14 +243,6 @@ shares may be unavailable.
 """
 
 
-def test_a_why_question_prefers_the_sentence_that_states_the_cause_outright(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> None:
-    pipeline = pipeline_over(tmp_path_factory, "locking", {"locking.txt": LOCKING})
-    answer = pipeline.answer("Why are the index databases kept on a local disk?")
-    assert "because file locking" in answer.citations[0].quote, answer.text
-
-
 FILTERS = """Filters
 
 The list of officially defined Filter IDs and the formats of their Filter Properties are \
@@ -265,12 +257,21 @@ The Delta filter may improve compression when the next byte correlates with an e
 """
 
 
-def test_what_label_a_question_asks_for_is_answered_by_that_label_and_its_value(
-    tmp_path_factory: pytest.TempPathFactory,
+@pytest.mark.parametrize(
+    ("text", "question", "first_quote_holds"),
+    [
+        # A why-question prefers the sentence that states the cause outright.
+        (LOCKING, "Why are the index databases kept on a local disk?", "because file locking"),
+        # "What <label> does X have?" is answered by that label and its value.
+        (FILTERS, "What filter ID does the Delta filter have?", "0x03"),
+    ],
+    ids=["cause", "label"],
+)
+def test_the_first_citation_is_the_sentence_of_the_kind_asked_for(
+    tmp_path_factory: pytest.TempPathFactory, text: str, question: str, first_quote_holds: str
 ) -> None:
-    pipeline = pipeline_over(tmp_path_factory, "filters", {"filters.txt": FILTERS})
-    answer = pipeline.answer("What filter ID does the Delta filter have?")
-    assert "0x03" in answer.citations[0].quote, answer.text
+    answer = pipeline_over(tmp_path_factory, "one", {"doc.txt": text}).answer(question)
+    assert first_quote_holds in answer.citations[0].quote, answer.text
 
 
 @pytest.mark.parametrize(
