@@ -143,7 +143,8 @@ class QuestionInfo:
     # Names and numbers of the question, each as its stemmed words; a passage
     # mentions a name when it has any of its words ("Polad Bulbuloglu" ~ "Bulbuloglu").
     entities: tuple[tuple[str, ...], ...]
-    # number | date | who | person | place | speech | email | url | address | definition | reason | yesno | other
+    # number | date | who | person | place | speech | opinion | wording | email | url | address |
+    # definition | reason | item | yesno | other
     answer_type: str
     speaker: tuple[str, ...] = ()  # stemmed words naming who is asked to have said something
     # The stemmed noun a number must quantify ("how many *agreements*"), or the term a
