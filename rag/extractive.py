@@ -550,11 +550,19 @@ def _dedupe(chosen: list[Scored]) -> list[Scored]:
 
 
 def _original_words(question: str, stems: list[str]) -> list[str]:
-    found = []
-    for w in re.findall(r"[\w’'$.,-]+", question):
+    """The question's own words for ``stems``, words next to each other kept together
+    ("Prime Minister", not "Prime, Minister")."""
+    found: list[str] = []
+    run: list[str] = []
+    for w in [*re.findall(r"[\w’'$.,-]+", question), ""]:
         clean = w.strip(".,?!'’")
-        if clean and stem(words(clean)[0] if words(clean) else clean) in stems and clean not in found:
-            found.append(clean)
+        if clean and stem(words(clean)[0] if words(clean) else clean) in stems:
+            run.append(clean)
+            continue
+        phrase = " ".join(run)
+        if phrase and phrase not in found:
+            found.append(phrase)
+        run = []
     return found or stems
 
 

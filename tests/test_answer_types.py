@@ -286,3 +286,8 @@ def test_a_sentence_states_a_cause_outright(sentence: str) -> None:
     from rag.extractive import _CAUSE
 
     assert _CAUSE.search(sentence)
+
+
+def test_an_abstention_names_the_missing_words_as_the_question_wrote_them(harbour: Pipeline) -> None:
+    answer = harbour.answer("Who is the chief engineer of the port?")
+    assert answer.abstained and "never mention chief engineer." in answer.text, answer.text
