@@ -476,8 +476,13 @@ def answer_extractive(question: str, retrieval: Retrieval, bm25: Bm25Index) -> A
             if ranked and ranked[0].score >= MIN_SCORE:
                 reasons.append(f"The closest passages hold no {_describe(info.answer_type)} for this.")
             continue
-        chosen.append(best)
-        chosen.extend(_companions(best, ranked, chosen, info.answer_type == "reason"))
+        companions = _companions(best, ranked, [*chosen, best], info.answer_type == "reason")
+        if companions and _answers_what_leads_in(info.answer_type, best.candidate, companions[0].candidate):
+            # 'Putin marveled at how Baku had developed.' leads in; '"It's an oasis," he said'
+            # is the answer: the answer comes first, its lead-in after it.
+            chosen.extend([companions[0], best, *companions[1:]])
+        else:
+            chosen.extend([best, *companions])
     if not chosen:
         text = " ".join([_NEGATIVE_REPLY, *reasons])
         return Answer(text=text, abstained=True, mode="extractive", query=question)
@@ -508,6 +513,22 @@ def _companions(best: Scored, ranked: list[Scored], chosen: list[Scored], why: b
             out.append(s)
             break
     return out
+
+
+def _answers_what_leads_in(kind: str, best: Candidate, following: Candidate) -> bool:
+    """Whether the sentence after the best one is the answer the best one only leads in to:
+    the quotation of a statement ("... he said"), the cause of a why-question."""
+    if not _is_next(following, best):
+        return False
+    if kind in ("speech", "wording", "opinion"):
+        return _has_quotation(following.text) and not _has_quotation(best.text)
+    if kind == "reason":
+        return _REASON.search(following.text) is not None and _REASON.search(best.text) is None
+    return False
+
+
+def _has_quotation(text: str) -> bool:
+    return any(mark in text for mark in _QUOTE_MARKS)
 
 
 def _is_next(c: Candidate, after: Candidate) -> bool:
