@@ -95,12 +95,12 @@ def paragraphs(text: str) -> list[Paragraph]:
     for start, end in lines:
         line = text[start:end]
         if not line.strip():
-            if not wrapped:
-                flush()
             after_blank = True
             continue
         if not wrapped:
-            flush()
+            # A line is a paragraph, unless it goes on with a sentence the one before left open.
+            if not (block and _sentence_goes_on(text[block[-1][0] : block[-1][1]], line)):
+                flush()
             block.append((start, end))
             continue
         if after_blank and not _sentence_goes_on(text[block[-1][0] : block[-1][1]] if block else "", line):

@@ -24,6 +24,7 @@ from .question import (
     QuestionInfo,
     analyse,
     has_type,
+    literal,
     names_another,
     numbered_things,
     proper_nouns,
@@ -477,7 +478,7 @@ def answer_extractive(question: str, retrieval: Retrieval, bm25: Bm25Index) -> A
                 reasons.append(f"The closest passages hold no {_describe(info.answer_type)} for this.")
             continue
         companions = _companions(best, ranked, [*chosen, best], info.answer_type == "reason")
-        if companions and _answers_what_leads_in(info.answer_type, best.candidate, companions[0].candidate):
+        if companions and _answers_what_leads_in(info, best.candidate, companions[0].candidate):
             # 'Putin marveled at how Baku had developed.' leads in; '"It's an oasis," he said'
             # is the answer: the answer comes first, its lead-in after it.
             chosen.extend([companions[0], best, *companions[1:]])
@@ -515,16 +516,27 @@ def _companions(best: Scored, ranked: list[Scored], chosen: list[Scored], why: b
     return out
 
 
-def _answers_what_leads_in(kind: str, best: Candidate, following: Candidate) -> bool:
+def _answers_what_leads_in(info: QuestionInfo, best: Candidate, following: Candidate) -> bool:
     """Whether the sentence after the best one is the answer the best one only leads in to:
-    the quotation of a statement ("... he said"), the cause of a why-question."""
+    the quotation of a statement ("... he said"), the cause of a why-question, the command
+    or file a question asks for ("man-db compresses cat files. ... compressed with gzip -7c")."""
     if not _is_next(following, best):
         return False
+    kind = info.answer_type
+    if _ASKS_FOR_LITERAL.search(info.text):
+        return literal(following.text) and not literal(best.text)
     if kind in ("speech", "wording", "opinion"):
         return _has_quotation(following.text) and not _has_quotation(best.text)
     if kind == "reason":
         return _REASON.search(following.text) is not None and _REASON.search(best.text) is None
     return False
+
+
+_ASKS_FOR_LITERAL = re.compile(
+    r"\b(?:what|which)\s+(?:[\w-]+\s+)?(?:command|option|flag|switch|argument|variable|file|directory|folder|"
+    r"package|program|library|header|macro|extension|field|setting|directive)s?\b",
+    re.I,
+)
 
 
 def _has_quotation(text: str) -> bool:

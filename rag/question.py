@@ -307,6 +307,13 @@ def answer_type(question: str) -> str:
 
 # A name as a machine reads it: an option, a variable, a path or file, a_name_like_this.
 _LITERAL = re.compile(r"(?<![\w-])(?:--?[A-Za-z0-9][\w-]*|\$[A-Z_][A-Z0-9_]*|[\w.-]*[/_][\w./-]+|[\w-]+\.[a-z]{1,4}\b)")
+
+
+def literal(text: str) -> bool:
+    """Whether ``text`` holds a name as a machine reads it (``_LITERAL``)."""
+    return _LITERAL.search(text) is not None
+
+
 _NUMBERED_THING = re.compile(r"\b([A-Za-z]{3,})\s+(\d+(?:\.\d+)*)\b")
 _MONTH_NAMES = frozenset(_MONTHS.split())
 
@@ -541,7 +548,7 @@ def has_type(
             return True
         if any(found.lower().replace(",", "") not in question_words for _, found in _found(_NUMBER, sentence)):
             return True
-        return _LITERAL.search(sentence) is not None
+        return literal(sentence)
     if kind in ("person", "place", "who"):
         # A name the question does not hold already: "Vladimir Putin" is not new when
         # "Putin" is asked about, "Mozilla Foundation" is when "Mozilla" is.

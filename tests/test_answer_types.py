@@ -244,6 +244,17 @@ shares may be unavailable.
 """
 
 
+COMPRESSION = """Compressed cat pages
+
+The manual pager compresses the cat pages it writes by default. During configuration, the \
+build looks for gzip and, if it is found, every cat page is compressed with
+
+     gzip -7c
+
+and stored with a .gz extension.
+"""
+
+
 FILTERS = """Filters
 
 The list of officially defined Filter IDs and the formats of their Filter Properties are \
@@ -265,8 +276,10 @@ The Delta filter may improve compression when the next byte correlates with an e
         (LOCKING, "Why are the index databases kept on a local disk?", "because file locking"),
         # "What <label> does X have?" is answered by that label and its value.
         (FILTERS, "What filter ID does the Delta filter have?", "0x03"),
+        # "What command ...?" is answered by the sentence that names it, not by the one that leads in.
+        (COMPRESSION, "What command does the manual pager use to compress the cat pages it writes?", "gzip -7c"),
     ],
-    ids=["cause", "label"],
+    ids=["cause", "label", "command"],
 )
 def test_the_first_citation_is_the_sentence_of_the_kind_asked_for(
     tmp_path_factory: pytest.TempPathFactory, text: str, question: str, first_quote_holds: str
