@@ -238,6 +238,8 @@ _GROUP = re.compile(
 
 
 # "Who heads / founded / said ..." wants a person, never a body.
+_AUTHORSHIP_WORDS = frozenset("wrote write writes written authored drafted".split())
+_AUTHORSHIP = re.compile(r"\b(?:wrote|writes|written|writer|authors?|authored|drafted|penned|composed)\b", re.I)
 _PERSON_VERBS = frozenset(
     "head heads headed lead leads led chair chairs chaired run runs ran founded directs directed manages managed "
     "owns owned wrote write writes said say says told spoke speaks married born".split()
@@ -549,6 +551,8 @@ def has_type(
         if any(found.lower().replace(",", "") not in question_words for _, found in _found(_NUMBER, sentence)):
             return True
         return literal(sentence)
+    if kind in ("person", "who") and question_words & _AUTHORSHIP_WORDS and not _found(_AUTHORSHIP, sentence):
+        return False  # "who wrote it" is not answered by who published it
     if kind in ("person", "place", "who"):
         # A name the question does not hold already: "Vladimir Putin" is not new when
         # "Putin" is asked about, "Mozilla Foundation" is when "Mozilla" is.

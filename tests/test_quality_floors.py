@@ -24,7 +24,7 @@ FLOORS = [
     ("blind2_seeds_qa.jsonl", SEEDS, 0.92, 0.89, 0.85, 0.03),
     ("holdout_qa.jsonl", SEEDS, 0.76, 0.64, 0.60, 0.02),
     ("licenses_qa.jsonl", DATA / "licenses", 0.92, 0.88, 0.95, 0.04),
-    ("gpl_qa.jsonl", DATA / "gpl", 0.93, 0.80, 0.60, 0.02),
+    ("gpl_qa.jsonl", DATA / "gpl", 0.93, 0.80, 0.80, 0.02),
     ("specs_qa.jsonl", DATA / "specs", 0.70, 0.66, 0.45, 0.04),
     ("blind3_seeds_qa.jsonl", SEEDS, 0.90, 0.88, 0.95, 0.03),
     ("blind4_seeds_qa.jsonl", SEEDS, 0.84, 0.80, 0.95, 0.03),

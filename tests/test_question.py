@@ -270,3 +270,9 @@ def test_what_exactly_someone_said_asks_for_their_own_words() -> None:
 def test_how_often_is_answered_by_a_frequency_not_by_any_number(sentence: str, holds: bool) -> None:
     info = analyse("How often should mandb be run from cron?")
     assert has_type(sentence, info.answer_type, set(), info.focus) is holds
+
+
+def test_who_wrote_it_is_not_answered_by_who_published_it() -> None:
+    words = {"who", "wrote", "the", "text", "of", "guide"}
+    assert not has_type("The guide is published by the Harbour Press Foundation.", "who", words)
+    assert has_type("The guide was written by Mara Lind of the Harbour Press.", "who", words)
