@@ -79,18 +79,16 @@ _CONTINUATION = re.compile(
     r"he|she|they|it|this|that|these|those|the two)\b",
     re.I,
 )
+_CAUSE_WORDS = r"because|since|due to|owing to|so that|in order to"
 # What gives a cause or a purpose, which answers a why-question.
 _REASON = re.compile(
-    r"\b(?:because|since|as a result|due to|owing to|thanks to|so that|in order to|trying to|aims? to|aimed at|"
+    rf"\b(?:{_CAUSE_WORDS}|as a result|thanks to|trying to|aims? to|aimed at|"
     r"seeks? to|seeking to|given that|the reason|means that|which is why|that is why)\b",
     re.I,
 )
 # What states a cause outright, which a why-question wants: "... since file locking may be
 # unavailable", "As file locking is employed ..., it is recommended ...".
-_CAUSE = re.compile(
-    r"\b(?:because|since|due to|owing to|as a result of|so that|in order to|believing|fearing|convinced that)\b|^As\b",
-    re.I,
-)
+_CAUSE = re.compile(rf"\b(?:{_CAUSE_WORDS}|as a result of|believing|fearing|convinced that)\b|^As\b", re.I)
 W_CAUSE = 0.05
 W_LABEL = 0.1
 # "that" and "there" only when they open the sentence: mid-sentence they are mostly

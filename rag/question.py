@@ -374,6 +374,7 @@ def analyse(question: str) -> QuestionInfo:
         )
         if match:
             speaker = tuple(terms(match.group(1)))
+    named_thing, owner = _named_thing(own) if kind in ("who", "person") else ((), "")
     return QuestionInfo(
         numbered=tuple(sorted(numbered_things(asked))),
         focus=_focus(own)
@@ -388,9 +389,9 @@ def analyse(question: str) -> QuestionInfo:
         entities=tuple(dict.fromkeys(e for e in entity_terms if e)),
         answer_type=kind,
         speaker=speaker,
-        named_thing=_named_thing(own) if kind in ("who", "person") else (),
+        named_thing=named_thing,
         label=_label(own),
-        owner=_role_owner(own) if kind in ("who", "person") else "",
+        owner=owner,
     )
 
 
@@ -415,16 +416,14 @@ _NAMED_THING = re.compile(
 )
 
 
-def _named_thing(question: str) -> tuple[str, ...]:
+def _named_thing(question: str) -> tuple[tuple[str, ...], str]:
+    """The stemmed words of what a name is asked for, and whose it is: (("ambassador",),
+    "Russia") for "Who is Russia's ambassador to Azerbaijan?"."""
     match = _NAMED_THING.match(question)
+    if match is None:
+        return (), ""
     generic = {"person", "peopl", "one", "man", "woman", "someon", "thing", "name", "first", "last", "main"}
-    return tuple(t for t in terms(match.group("thing")) if t not in generic) if match else ()
-
-
-def _role_owner(question: str) -> str:
-    """Whose role a who-question asks about: "Russia" in "Who is Russia's ambassador ...?"."""
-    match = _NAMED_THING.match(question)
-    return match.group("owner") or "" if match else ""
+    return tuple(t for t in terms(match.group("thing")) if t not in generic), match.group("owner") or ""
 
 
 def role_of_another(owner: str, role: str, sentence: str) -> bool:
