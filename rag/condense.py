@@ -60,6 +60,10 @@ def _person(history: History, people: frozenset[str]) -> str:
     def is_person(name: str) -> bool:
         return bool({w.lower() for w in re.findall(r"\w+", name)} & people)
 
+    # "Who is Ruben Vardanian?": the question names him; the names in its answer are others.
+    identity = re.match(r"^\s*who\s+(?:is|was)\s+(.+?)\s*\?*\s*$", question, re.I)
+    if identity and identity.group(1) in proper_nouns(question):
+        return identity.group(1)
     names_in_answer = [p for p in proper_nouns(answer) if not set(p.lower().split()) & asked]
     if analyse(question).answer_type in ("who", "person") and names_in_answer:
         return max(names_in_answer, key=lambda p: (len(p.split()) > 1, -names_in_answer.index(p)))

@@ -117,3 +117,16 @@ def test_what_about_x_puts_x_in_place_of_what_the_previous_question_was_about(
     previous: str, follow_up: str, expected: str
 ) -> None:
     assert condense(follow_up, [(previous, "…")]) == expected
+
+
+def test_he_after_who_is_x_is_x_not_a_name_in_the_answer() -> None:
+    history = [
+        (
+            "Who is Ruben Vardanian?",
+            "An erstwhile adviser of Putin, Ruben Vardanian, sat in prison, one of several officials "
+            "from the former Armenian-backed unrecognized Nagorno-Karabakh Republic. [1]",
+        )
+    ]
+    assert condense("Where was he while the two leaders met?", history) == (
+        "Where was Ruben Vardanian while the two leaders met?"
+    )
