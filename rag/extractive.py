@@ -47,6 +47,10 @@ W_NOVELTY, NOVELTY_NORM = 0.05, 30.0
 CONTEXT_BLEND, NEIGHBOUR_WEIGHT = 0.3, 0.5
 COMPANION_MARGIN = 0.05
 REFERS_BACK_SHARE = 0.6
+# The sentence after a question the document asks itself (a FAQ entry, "How do you
+# pronounce Valgrind?") or after a numbered entry's title ("3.1. Programs run OK on
+# Valgrind, but at exit ... die") answers it: it shares that much of the title's match.
+ANSWERS_QUESTION_SHARE = 0.8
 MAX_ANSWER_WORDS = 60
 MIN_TOPIC_COVERAGE = 0.35
 TYPED_KINDS = frozenset(
@@ -284,12 +288,18 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
         # A sentence is about what it names, what its heading names, and what the
         # sentence before names when it refers back to it.
         about = c.terms | heading_terms
-        if _refers_back(c.text):
+        if _is_question(c.previous) or _NUMBERED_TITLE.match(c.previous):
+            about |= c.previous_terms
+            coverage = max(coverage, ANSWERS_QUESTION_SHARE * _covered(question_weights, c.terms | c.previous_terms))
+        elif _refers_back(c.text):
             about |= c.previous_terms
             coverage = max(coverage, REFERS_BACK_SHARE * _covered(question_weights, c.terms | c.previous_terms))
         topic_coverage = _covered(topic_weights, about)
-        typed = not _is_contents(c.text) and has_type(
-            c.text, info.answer_type, question_words, info.focus, strict_focus, bm25.people
+        # A question the document asks (and answers next) is no answer itself.
+        typed = (
+            not _is_contents(c.text)
+            and not _is_question(c.text)
+            and has_type(c.text, info.answer_type, question_words, info.focus, strict_focus, bm25.people)
         )
         if typed and info.numbered and names_another(info.numbered, c.text):
             typed = False  # about "Version 3" when "version 2" was asked about
@@ -304,6 +314,8 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
             # sentence itself names the question's topic, or refers back to the sentence
             # before that does ("But it doesn't correspond to ...").
             typed = not topic or c.dense >= TOPIC_DENSE or topic_coverage >= MIN_TOPIC_COVERAGE
+        labelled = label is not None and label.search(c.text) is not None  # "Filter ID: 0x03"
+        fragment = _is_fragment(c, typed and (labelled or info.answer_type in ("number", "date")))
         value = (
             W_DENSE * c.dense
             + W_LEXICAL * coverage
@@ -311,12 +323,12 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
             + W_ENTITY * entity_coverage
             + W_RANK / (1 + c.rank)
             - (0 if typed else TYPE_PENALTY)
-            - (SHORT_PENALTY if _is_fragment(c, typed and info.answer_type in ("number", "date")) else 0)
+            - (SHORT_PENALTY if fragment else 0)
             + W_NOVELTY * _novelty(c.terms, asked_idf, bm25)
             + (W_CAUSE if why and _CAUSE.search(c.text) else 0)
-            + (W_LABEL if label is not None and label.search(c.text) else 0)
+            + (W_LABEL if labelled else 0)
         )
-        out.append(Scored(c, value, typed, names_asked, topic_coverage))
+        out.append(Scored(c, value, typed and not fragment, names_asked, topic_coverage))
     out.sort(key=lambda s: -s.score)
     return out
 
@@ -329,9 +341,11 @@ def _label_pattern(label: str) -> re.Pattern[str]:
 
 
 def _is_fragment(c: Candidate, holds_figure: bool) -> bool:
-    """A heading or a few words ("2. Grant of Copyright License.") rarely answers, unless
-    it holds the figure or date asked for ("Version 3, 29 June 2007")."""
-    return not holds_figure and (_word_count(c.text) < SHORT_SENTENCE_WORDS or c.text == c.chunk.heading)
+    """A heading, a title or a few words ("2. Grant of Copyright License.") rarely answers,
+    unless it holds the figure, date or labelled value asked for ("Version 3, 29 June 2007")."""
+    return not holds_figure and (
+        _word_count(c.text) < SHORT_SENTENCE_WORDS or c.text in (c.chunk.heading, c.chunk.title)
+    )
 
 
 _SECTION_TITLE = re.compile(r"(?:^|\s)\d+(?:\.\d+)*\.?\s+[A-Z]")
@@ -342,6 +356,13 @@ def _is_contents(text: str) -> bool:
     """Whether the text is a run of numbered section titles (a table of contents: "5.3.3.
     Delta 5.4. Custom Filter IDs 6. Cyclic ..."), which names topics but answers nothing."""
     return len(_SECTION_TITLE.findall(text)) >= 3
+
+
+_NUMBERED_TITLE = re.compile(r"\d+(?:\.\d+)+\.?\s")  # "3.1. ", "2.1.1.1 "; a list's "1. " is not one
+
+
+def _is_question(text: str) -> bool:
+    return text.rstrip().endswith("?")
 
 
 @lru_cache(maxsize=16384)

@@ -193,6 +193,13 @@ _PERSON_PATTERNS = (
     ),
     re.compile(_NAME + r",?\s+(?:said|says|added|told|noted|stated|announced|replied|insisted|argued|warned|wrote)\b"),
     re.compile(r"\b(?:said|says|added)\s+" + _NAME),
+    # Credits in manuals and specifications: "Lasse Collin <lasse.collin@tukaani.org>",
+    # "designed by Igor Pavlov".
+    re.compile(_NAME + r"\s+<[^<>@\s]+@[^<>\s]+>"),
+    re.compile(
+        r"\b(?:written|designed|created|developed|maintained|authored) by (?!The\b|A\b|An\b|This\b)"
+        r"([A-Z][\w’'-]+\s+[A-Z][\w’'-]+)"
+    ),
     # An appositive after a role: "the Azerbaijani ambassador to Moscow, Polad Bulbuloglu".
     re.compile(
         r"\b(?:[Aa]mbassador|[Aa]dviser|[Aa]dvisor|[Mm]inister|[Pp]resident|[Ss]pokes(?:man|woman|person)|"

@@ -14,7 +14,7 @@ import Stemmer
 
 # Words after which a period does not end a sentence.
 _ABBREVIATIONS = frozenset(
-    """mr mrs ms dr prof sr jr st vs etc e.g i.e cf al inc ltd co corp gen gov sen rep
+    """mr mrs ms dr prof sr jr st vs etc e.g i.e eg ie viz cf al inc ltd co corp gen gov sen rep
     col lt sgt capt adm no nos art sec secs fig figs vol pp p ed eds approx dept est
     jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k u.n e.u a.m p.m""".split()
 )

@@ -316,3 +316,46 @@ def test_the_quotation_comes_before_the_sentence_that_leads_in_to_it(harbour: Pi
     quotes = [c.quote for c in answer.citations]
     assert quotes[0].startswith('"It is a gift'), answer.text
     assert len(quotes) > 1 and quotes[1].startswith("Kovacs also marvelled"), answer.text
+
+
+FAQ = """Garden pump FAQ
+
+1. Getting started
+
+1.1. How do you prime the pump?
+
+Fill the housing with water through the top plug. Then run the motor for ten seconds. \
+"Prime it again after every winter," said Jonas Ek of the service desk.
+
+1.2. The pump runs, but no water comes out of the hose.
+
+Check that the intake hose sits below the water line. A hose above it draws only air.
+
+2. Credits
+
+The pump was designed by Mara Lindqvist <mara@example.org> and Tomas Berg, and it is \
+sold in garden centres.
+"""
+
+
+@pytest.fixture(scope="module")
+def faq(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
+    return pipeline_over(tmp_path_factory, "faq", {"faq.txt": FAQ})
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # The document's own question matches best, but what follows it is the answer.
+        ("How do I prime my garden pump?", "Fill the housing"),
+        # A numbered entry's title states the problem; the sentence after it answers it.
+        ("My pump runs but no water comes out. What should I check?", "intake hose"),
+        # A name with an e-mail address in a credit is a person, even where the documents
+        # otherwise know people only from what they said.
+        ("Who designed the pump?", "Mara Lindqvist"),
+    ],
+)
+def test_a_faq_entry_is_answered_by_what_follows_its_title(faq: Pipeline, question: str, expected: str) -> None:
+    answer = faq.answer(question)
+    assert not answer.abstained
+    assert expected in answer.citations[0].quote

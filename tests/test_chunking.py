@@ -57,11 +57,16 @@ def test_sentences_never_overlap_and_stay_in_bounds(parts: list[str]) -> None:
 
 
 def test_sentences_keep_abbreviations_initials_and_quotations_whole() -> None:
-    text = 'Mr. Smith met J. R. Jones in the U.S. capital. He said: "We agree. It is done." Then he left.'
+    text = (
+        'Mr. Smith met J. R. Jones in the U.S. capital. He said: "We agree. It is done." Then he left. '
+        'Say it with a short i, ie. "grinned". Done.'
+    )
     assert [text[s:e] for s, e in sentence_spans(text)] == [
         "Mr. Smith met J. R. Jones in the U.S. capital.",
         'He said: "We agree. It is done."',
         "Then he left.",
+        'Say it with a short i, ie. "grinned".',
+        "Done.",
     ]
 
 
