@@ -35,7 +35,10 @@ def clean_question(question: str, limit: int) -> str:
     if not isinstance(question, str):
         raise QuestionError("the question must be text")
     question = _ANSI_ESCAPE.sub("", question)  # colour codes pasted from a terminal
-    text = "".join(ch if unicodedata.category(ch)[0] != "C" or ch in "\n\t" else " " for ch in question)
+    if question.isprintable():  # the usual case: nothing to replace, no per-character pass
+        text = question
+    else:
+        text = "".join(ch if unicodedata.category(ch)[0] != "C" or ch in "\n\t" else " " for ch in question)
     text = " ".join(text.split())
     if not text:
         raise QuestionError("the question is empty; type a question about the documents")

@@ -48,7 +48,7 @@ class HybridRetriever:
     def retrieve(self, query: str, top_k: int) -> Retrieval:
         bm25 = self.store.bm25()  # also drops cached chunks when the index changed
         vector = self.model.embed([query])[0]
-        candidates = max(CANDIDATES, 3 * top_k)
+        candidates = max(CANDIDATES, 2 * top_k)
         dense = self.store.dense_search(vector, candidates) if self.mode != "bm25" else []
         lexical = bm25.search(terms(query), candidates) if self.mode != "dense" else []
         # Only completely indexed documents answer (see Store._build_bm25).
