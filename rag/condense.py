@@ -92,6 +92,11 @@ def _answered_thing(history: History) -> str:
     return names[0] if names else ""
 
 
+# Words that name a measure of something, not the thing itself.
+_MEASURE = re.compile(r"(?:figure|number|amount|value|total|share|sum|percentage|price|cost|date|year|day)s?", re.I)
+_MEASURE_OF = re.compile(r"\b(?:for|of|on)\s+[^?,;]+", re.I)
+
+
 def _topic(question: str) -> str:
     """The subject matter of a question: what it asks "about" ("the trade turnover
     between the two countries"), else its last noun phrase ("the consulate")."""
@@ -100,7 +105,10 @@ def _topic(question: str) -> str:
         return f'the "{quoted.group(1)}"'  # a term asked about by name
     which = _WHICH.match(question)
     if which and which.group(1).split()[0].lower() not in STOPWORDS:
-        return "the " + which.group(1)  # "Which treaty is mentioned?" -> "the treaty"
+        thing = "the " + which.group(1)  # "Which treaty is mentioned?" -> "the treaty"
+        of = _MEASURE_OF.search(question) if _MEASURE.fullmatch(which.group(1).split()[-1]) else None
+        # "What figure did Aliyev give for total bilateral trade?": the figure *for trade*.
+        return f"{thing} {of.group(0).rstrip(' ?')}" if of else thing
     about = re.search(r"\babout\s+(?:(?:the|a|an)\s+)?([^?]+?)\s*\??\s*$", question, re.I)
     if about and about.group(1).split()[0].lower() not in STOPWORDS:
         return about.group(1) if about.group(1)[:1].isupper() else "the " + about.group(1)

@@ -101,12 +101,16 @@ _OPINION_QUESTION = re.compile(
 )
 _SPEECH_QUESTION = re.compile(
     r"\b(?:say|said|tell|told|state|announce|mention|call|describe|remark|comment|note|claim|"
-    r"warn|respond|reply|add|think|thought|feel|express|signal|characteri[sz]e)\w*\b",
+    r"warn|respond|reply|react|add|think|thought|feel|express|signal|characteri[sz]e)\w*\b",
     re.I,
 )
+# Up to two words before the noun a "what/which" question asks for ("what annual cargo
+# volume", "which Russian official"), but no verb: "what did the ambassador say" asks for
+# no ambassador.
+_MODIFIERS = r"(?:(?!(?:is|was|are|were|did|does|do|has|have|had|can|could|will|would|should)\b)[\w-]+ ){0,2}"
 _NUMBER_QUESTION = re.compile(
-    r"\bhow (?:many|much|long|old|big|large|far|often)\b|\bwhat (?:percent(?:age)?|share|number|amount|"
-    r"figure|proportion|sum|total|value|size|population|price|cost)\b|\bnumber of\b|"
+    r"\bhow (?:many|much|long|old|big|large|far|often)\b|\bwhat " + _MODIFIERS + r"(?:percent(?:age)?|share|"
+    r"number|amount|figure|proportion|sum|total|value|size|population|price|cost|volume|turnover)\b|\bnumber of\b|"
     r"\bwhat(?:'s|’s| is| was| are| were)? (?:the |its |their )?(?:total |overall |approximate )?"
     r"(?:percent(?:age)?|share|number|amount|figure|proportion|sum|value|size|population|price|cost|"
     r"volume|count|turnover)\b|"
@@ -287,7 +291,7 @@ def answer_type(question: str) -> str:
     if re.match(r"^\s*(?:who|whom|whose)\b", q):
         return "who"  # a name, or a role when the documents name nobody ("your employer")
     if re.search(
-        r"\b(?:which|what) (?:\w+ )?(?:person|official|leader|president|minister|ambassador|adviser|advisor|"
+        r"\b(?:which|what) " + _MODIFIERS + r"(?:person|official|leader|president|minister|ambassador|adviser|advisor|"
         r"organi[sz]ation|company|agency|institution|firm|court|newspaper|broadcaster|journalist|reporter|"
         r"writer|editor|author|spokes(?:man|woman|person)|lawyer|judge|founder|owner|chairman|director)\b",
         q,
@@ -375,12 +379,15 @@ def analyse(question: str) -> QuestionInfo:
     speaker: tuple[str, ...] = ()
     if kind in ("speech", "opinion", "wording"):
         match = re.search(
-            r"\b(?:did|does|do)\s+(?:the\s+)?(.+?)\s+(?:say|tell|state|announce|mention|call|describe|remark|comment|note|claim|warn|respond|reply|add|think|feel|express|signal)",
+            r"\b(?:did|does|do)\s+(?:the\s+)?(.+?)\s+(?:say|tell|state|announce|mention|call|describe|remark|"
+            r"comment|note|claim|warn|respond|reply|react|add|think|feel|express|signal)",
             own,
             re.I,
         )
         if match:
-            speaker = tuple(terms(match.group(1)))
+            # "did ambassador Bulbuloglu actually say": the adverb names nobody.
+            named = [w for w in match.group(1).split() if not (w.islower() and w.endswith("ly"))]
+            speaker = tuple(terms(" ".join(named)))
     named_thing, owner = _named_thing(own) if kind in ("who", "person") else ((), "")
     return QuestionInfo(
         numbered=tuple(sorted(numbered_things(asked))),

@@ -26,6 +26,12 @@ from rag.condense import condense
             "When was it adopted (the international treaty)?",
         ),
         ("What did Aliyev say about trade?", "What about Putin?", "What did Putin say about trade?"),
+        # A measure is the measure *of* something: that something comes along.
+        (
+            "What figure did Aliyev give for total bilateral trade?",
+            "How did Putin react to it?",
+            "How did Putin react to the figure for total bilateral trade?",
+        ),
         ("What did Aliyev say about trade?", "And what did Putin reply?", "And what did Putin reply (the trade)?"),
         # "There" is where the previous question put things, not the first name in it.
         (

@@ -36,6 +36,10 @@ from rag.text import acronyms
         ("What did the critics think was the real aim of the trip?", "opinion", ""),
         ("What did the welcome show about Moscow's view of the region?", "other", ""),
         ("How did some critics view that outcome?", "opinion", ""),
+        # A measure asked for after its modifiers; an auxiliary is no modifier.
+        ("What annual cargo volume is the corridor expected to handle?", "number", ""),
+        ("What did ambassador Bulbuloglu actually say about it?", "speech", ""),
+        ("How did Putin react to the figure?", "speech", ""),
     ],
 )
 def test_the_answer_type_follows_what_is_asked(question: str, kind: str, focus: str) -> None:
@@ -276,3 +280,15 @@ def test_who_wrote_it_is_not_answered_by_who_published_it() -> None:
     words = {"who", "wrote", "the", "text", "of", "guide"}
     assert not has_type("The guide is published by the Harbour Press Foundation.", "who", words)
     assert has_type("The guide was written by Mara Lind of the Harbour Press.", "who", words)
+
+
+@pytest.mark.parametrize(
+    ("question", "speaker"),
+    [
+        ("What did ambassador Bulbuloglu actually say about it?", ("ambassador", "bulbuloglu")),
+        ("How did Putin react to the figure?", ("putin",)),
+        ("What did Italy say?", ("itali",)),
+    ],
+)
+def test_the_speaker_is_who_the_question_names_without_its_adverbs(question: str, speaker: tuple[str, ...]) -> None:
+    assert analyse(question).speaker == speaker
