@@ -140,6 +140,19 @@ def _sentence_goes_on(last_line: str, line: str) -> bool:
     return bool(last) and last[-1] not in _FINISHED and _GOES_ON.match(line) is not None
 
 
+def _is_numbered_question(body: str) -> bool:
+    """A FAQ entry's question, wrapped or not: "5.4. Is it possible to attach Valgrind to a
+    program that is already\nrunning?" heads the answer below it."""
+    number = _SECTION_NUMBER.match(body)
+    return (
+        number is not None
+        and body.endswith("?")
+        and len(body) <= 200
+        and body.count("\n") <= 2
+        and body[number.end() :][:1].isupper()
+    )
+
+
 def _paragraph(text: str, start: int, end: int) -> Paragraph:
     while start < end and text[start].isspace():
         start += 1
@@ -148,6 +161,8 @@ def _paragraph(text: str, start: int, end: int) -> Paragraph:
     body = text[start:end]
     if "\n" not in body and _looks_like_heading(body):
         return Paragraph(start, end, True, body.lstrip("#").strip())
+    if _is_numbered_question(body):
+        return Paragraph(start, end, True, " ".join(body.split()))
     inline = _INLINE_NUMBERED_HEADING.match(body)
     if inline:
         return Paragraph(start, end, False, inline.group(1).strip())

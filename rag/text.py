@@ -46,8 +46,11 @@ def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
 
 
-# "crite-\n  ria": a word the typesetter broke at the end of a justified line.
-_BROKEN_WORD = re.compile(r"(?<=[a-z])-\n[ \t\u00a0]*(?=[a-z])")
+# "crite-\n  ria": a word the typesetter broke at the end of a justified line. Not the
+# hyphen of a compound name broken there ("python-dev-is-\npython2"): the word before
+# it is a whole word, not a part after another hyphen or a slash.
+_BROKEN_WORD = re.compile(r"(?<![\w/-])([A-Za-z]*[a-z])-\n[ \t\u00a0]*(?=[a-z])")
+_BROKEN_COMPOUND = re.compile(r"(?<=\w)-\n[ \t\u00a0]*(?=\w)")  # what is left: the compound's own hyphen
 
 
 def words(text: str) -> list[str]:
@@ -55,7 +58,7 @@ def words(text: str) -> list[str]:
     broken across lines joined."""
     out = []
     if "-\n" in text:
-        text = _BROKEN_WORD.sub("", text)
+        text = _BROKEN_WORD.sub(r"\1", text)
     for word in _WORD.findall(text.replace("’", "'")):
         word = word.lower()
         if word.endswith("'s"):
@@ -178,7 +181,9 @@ def squash(text: str) -> str:
 def readable(text: str) -> str:
     """The text as one line, words broken across lines joined: what is embedded and
     what an answer shows (its citation keeps the exact span)."""
-    return squash(_BROKEN_WORD.sub("", text) if "-\n" in text else text)
+    if "-\n" in text:
+        text = _BROKEN_COMPOUND.sub("-", _BROKEN_WORD.sub(r"\1", text))
+    return squash(text)
 
 
 def clip(text: str, limit: int) -> str:

@@ -227,3 +227,18 @@ def test_words_broken_across_lines_are_joined_in_terms_and_in_what_is_embedded()
     text = "man will be com-\n   pressed with gzip; Ankara-backed"
     assert "compress" in terms(text) and "com" not in terms(text)
     assert readable(text) == "man will be compressed with gzip; Ankara-backed"
+    # A compound name broken at its own hyphen keeps the hyphen.
+    assert readable("the python-dev-is-\n  python2 package") == "the python-dev-is-python2 package"
+
+
+def test_a_numbered_faq_question_heads_its_answer_even_when_wrapped() -> None:
+    text = (
+        "Pump FAQ\n\n1.1. How do I prime the pump?\n\nFill the housing with water.\n\n"
+        "1.2. Is it possible to run the pump without any water in its housing for a\nshort time?\n\n"
+        "No. The seal burns within seconds.\n"
+    )
+    chunks = chunk_document(Document("f.txt", "Pump FAQ", text), max_chars=60)
+    heading_of = {c.text.strip().splitlines()[-1]: c.heading for c in chunks}
+    assert heading_of["No. The seal burns within seconds."] == (
+        "1.2. Is it possible to run the pump without any water in its housing for a short time?"
+    )
