@@ -14,12 +14,14 @@ nobody; a name two paragraphs away is not that official's).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
 
+from .neighbourhood import contextual, first_rows, window_lengths
 from .question import (
     TIME_UNITS,
     QuestionInfo,
@@ -32,7 +34,7 @@ from .question import (
     role_of_another,
     split_question,
 )
-from .retrieve import Retrieval
+from .retrieve import Retrieval, Retrieved
 from .store import Bm25Index, StoredChunk
 from .text import acronyms, readable, stem, terms, words
 from .types import Answer, Citation
@@ -45,7 +47,6 @@ MIN_SCORE = 0.36
 SHORT_SENTENCE_WORDS, SHORT_PENALTY = 5, 0.1
 PICK_MARGIN = 0.15
 W_NOVELTY, NOVELTY_NORM = 0.05, 30.0
-CONTEXT_BLEND, NEIGHBOUR_WEIGHT = 0.3, 0.5
 COMPANION_MARGIN = 0.05
 REFERS_BACK_SHARE = 0.6
 # The sentence after a question the document asks itself (a FAQ entry, "How do you
@@ -163,7 +164,7 @@ def _term_weights(
 
 def candidates(retrieval: Retrieval) -> list[Candidate]:
     retrieved = {p.chunk.id: p.chunk for p in retrieval.passages}
-    similarities = _contextual_similarities([p.chunk for p in retrieval.passages], retrieval.query_vector)
+    similarities = _contextual_similarities(retrieval.passages, retrieval.query_vector)
     out = []
     for rank, passage in enumerate(retrieval.passages):
         chunk = passage.chunk
@@ -211,45 +212,21 @@ def _id_before(chunk: StoredChunk) -> str:
     return f"{doc}::{int(number) - 1}" if number.isdigit() and int(number) > 0 else ""
 
 
-def _contextual_similarities(chunks: list[StoredChunk], query: np.ndarray) -> list[list[float]]:
-    """Similarity of each chunk's sentences to the query, blended with that of their
-    neighbourhood in the chunk: an answer sentence often leaves its subject to the
-    sentence before it. All chunks' sentences in one pass (not one per chunk)."""
-    blocks = [c.sentence_vectors if c.sentence_vectors is not None else np.zeros((0, len(query))) for c in chunks]
-    sizes = [len(b) for b in blocks]
-    if not sum(sizes):
-        return [[0.0] * len(c.sentences) for c in chunks]
-    v = np.concatenate(blocks).astype(np.float32, copy=False)
-    own = v @ query
-    blended = own
-    if CONTEXT_BLEND:
-        # The window of sentence i is v[i] + w * (v[i-1] + v[i+1]), its neighbours taken in
-        # its own chunk only. Its similarity and length follow from dot products of the
-        # rows, without building the window vectors.
-        first = np.zeros(len(v), dtype=bool)
-        first[np.cumsum([0, *sizes[:-1]])[np.asarray(sizes) > 0]] = True
-        before = np.append(False, ~first[1:]).astype(np.float32)  # has a sentence before it
-        after = np.append(~first[1:], False).astype(np.float32)  # has a sentence after it
-        w = np.float32(NEIGHBOUR_WEIGHT)
-        own_before = np.append(np.float32(0), own[:-1]) * before
-        own_after = np.append(own[1:], np.float32(0)) * after
-        squares = np.einsum("ij,ij->i", v, v)
-        adjacent = np.einsum("ij,ij->i", v[1:], v[:-1])  # v[i] . v[i-1], for i >= 1
-        apart = np.einsum("ij,ij->i", v[2:], v[:-2])  # v[i+1] . v[i-1], for 1 <= i < n-1
-        length2 = (
-            squares
-            + w * w * (np.append(np.float32(0), squares[:-1]) * before + np.append(squares[1:], np.float32(0)) * after)
-            + 2 * w * (np.append(np.float32(0), adjacent) * before + np.append(adjacent, np.float32(0)) * after)
-            + 2 * w * w * np.concatenate(([0], apart, [0])).astype(np.float32) * before * after
-        )
-        window = (own + w * (own_before + own_after)) / np.sqrt(length2)
-        alone = (before + after) == 0  # a one-sentence chunk has no neighbourhood
-        blended = np.where(alone, own, (1 - CONTEXT_BLEND) * own + CONTEXT_BLEND * window)
-    flat = blended.tolist()
-    out, at = [], 0
-    for chunk, size in zip(chunks, sizes, strict=True):
-        out.append(flat[at : at + size] if size else [0.0] * len(chunk.sentences))
-        at += size
+def _contextual_similarities(passages: tuple[Retrieved, ...], query: np.ndarray) -> list[Sequence[float]]:
+    """Each passage's sentences' similarities to the query, blended with their
+    neighbourhood's: as retrieval worked them out, else (a chunk the keyword index does
+    not hold yet) from the chunk's sentence vectors."""
+    out: list[Sequence[float]] = []
+    for passage in passages:
+        chunk = passage.chunk
+        if passage.sentence_similarities is not None:
+            out.append(passage.sentence_similarities)
+        elif chunk.sentence_vectors is not None:
+            first = first_rows([len(chunk.sentence_vectors)])
+            lengths = window_lengths(chunk.sentence_vectors, first)
+            out.append(contextual(chunk.sentence_vectors @ query, lengths, first).tolist())
+        else:
+            out.append([0.0] * len(chunk.sentences))
     return out
 
 

@@ -22,6 +22,9 @@ class Retrieved:
     score: float
     dense_rank: int | None
     bm25_rank: int | None
+    # The chunk's sentences' similarities to the query, blended with their neighbourhood's
+    # (``neighbourhood.contextual``); None when the keyword index does not hold the chunk.
+    sentence_similarities: tuple[float, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,8 @@ class HybridRetriever:
         # sentence vectors come from the keyword index's copy, so only chunks it does not
         # know yet (written since it was built) are read from Chroma to score them.
         pooled = list(dict.fromkeys(dense_ids + bm25_ids))
-        best_sentence = bm25.best_sentence_scores(pooled, vector)
+        known, scores = bm25.sentence_scores(pooled, vector)
+        best_sentence = dict(zip(known, scores.best(), strict=True)) if scores is not None else {}
         unknown = [cid for cid in pooled if cid not in best_sentence]
         for cid, c in self.store.get_chunks(unknown).items() if unknown else ():
             best_sentence[cid] = float((c.sentence_vectors @ vector).max()) if c.sentence_vectors is not None else 0.0
@@ -68,17 +72,34 @@ class HybridRetriever:
         ranked = sorted(fused, key=lambda cid: -fused[cid])
         dense_rank = {cid: i for i, cid in enumerate(dense_ids)}
         bm25_rank = {cid: i for i, cid in enumerate(bm25_ids)}
+
         # Bodies of the chunks returned only; a chunk deleted since the keyword index was
         # built is skipped and the next one taken.
+        index = {cid: n for n, cid in enumerate(known)}
         passages: list[Retrieved] = []
         taken = 0
         while len(passages) < top_k and taken < len(ranked):
             wanted = ranked[taken : taken + top_k - len(passages)]
             taken += len(wanted)
             chunks = self.store.get_chunks(wanted)
+            found = [cid for cid in wanted if cid in chunks]
+            # The sentences' contextual similarities, for the passages returned only.
+            held = [cid for cid in found if cid in index]
+            blended = (
+                dict(zip(held, scores.contextual([index[cid] for cid in held]), strict=True))
+                if scores is not None
+                else {}
+            )
             passages.extend(
-                Retrieved(chunks[cid], fused[cid], dense_rank.get(cid), bm25_rank.get(cid))
-                for cid in wanted
-                if cid in chunks
+                Retrieved(
+                    chunks[cid], fused[cid], dense_rank.get(cid), bm25_rank.get(cid), _checked(blended, chunks[cid])
+                )
+                for cid in found
             )
         return Retrieval(query, vector, tuple(passages))
+
+
+def _checked(blended: dict[str, list[float]], chunk: StoredChunk) -> tuple[float, ...] | None:
+    """The chunk's sentences' similarities, if the keyword index's copy matches the chunk."""
+    similarities = blended.get(chunk.id)
+    return tuple(similarities) if similarities is not None and len(similarities) == len(chunk.sentences) else None

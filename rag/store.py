@@ -21,8 +21,9 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property, partial
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ import numpy as np
 from .config import Settings
 from .embeddings import DIMENSION, EMBEDDER_ID
 from .errors import IndexProblem
+from .neighbourhood import contextual, first_rows, window_lengths
 from .question import person_names
 from .text import terms
 
@@ -78,9 +80,15 @@ class StoredChunk:
     end: int
     text: str
     sentences: tuple[tuple[int, int], ...]
-    sentence_vectors: np.ndarray | None
+    # The sentences' vectors, or how to read them: read on first use, as an extractive
+    # answer needs only the similarities retrieval already worked out from them.
+    vectors: np.ndarray | Callable[[], np.ndarray | None] | None = field(repr=False, compare=False)
     # Each sentence's terms as ``text.terms`` gives them, when the keyword index knows them.
     sentence_terms: tuple[frozenset[str], ...] | None = None
+
+    @cached_property
+    def sentence_vectors(self) -> np.ndarray | None:
+        return self.vectors() if callable(self.vectors) else self.vectors
 
 
 def encode_vector_groups(vectors: np.ndarray, counts: Sequence[int]) -> list[str]:
@@ -105,7 +113,7 @@ def decode_vectors(blob: str, rows: int) -> np.ndarray:
 def chunk_from_metadata(chunk_id: str, text: str, meta: dict[str, Any]) -> StoredChunk:
     sentences = tuple(tuple(pair) for pair in json.loads(meta.get("sentences") or "[]"))
     blob = meta.get("svec") or ""
-    vectors = decode_vectors(blob, len(sentences)) if blob and sentences else None
+    vectors = partial(decode_vectors, blob, len(sentences)) if blob and sentences else None
     return StoredChunk(
         id=chunk_id,
         doc_id=str(meta.get("source", "")),
@@ -115,7 +123,7 @@ def chunk_from_metadata(chunk_id: str, text: str, meta: dict[str, Any]) -> Store
         end=int(meta.get("end", 0)),
         text=text,
         sentences=sentences,
-        sentence_vectors=vectors,
+        vectors=vectors,
     )
 
 
@@ -128,47 +136,99 @@ class SentenceMatrix:
     """
 
     FILES = ("svec_q.npy", "svec_scales.npy", "svec_offsets.npy")
+    WINDOWS = "svec_window_lengths.npy"
+    _BATCH_CHUNKS = 20_000  # window lengths are worked out this many chunks at a time
 
-    def __init__(self, q: np.ndarray, scales: np.ndarray, offsets: np.ndarray) -> None:
+    def __init__(
+        self, q: np.ndarray, scales: np.ndarray, offsets: np.ndarray, windows: np.ndarray | None = None
+    ) -> None:
         # Plain views of the memory maps: slicing a ``np.memmap`` costs a few microseconds
         # of subclass bookkeeping, paid for every candidate chunk of every query.
         self.q, self.scales, self.offsets = np.asarray(q), np.asarray(scales), np.asarray(offsets)
         self._bounds: list[int] = self.offsets.tolist()
+        # Each sentence's window length (see ``neighbourhood``): fixed by the sentences,
+        # so worked out here once instead of for every passage of every answer.
+        self.windows = np.asarray(windows) if windows is not None else self._window_lengths()
+
+    def _window_lengths(self) -> np.ndarray:
+        out = np.zeros(len(self.q), dtype=np.float32)
+        chunks = len(self._bounds) - 1
+        for a in range(0, chunks, self._BATCH_CHUNKS):
+            b = min(chunks, a + self._BATCH_CHUNKS)
+            first, last = self._bounds[a], self._bounds[b]
+            vectors = self.q[first:last].astype(np.float32) * (self.scales[first:last, None] / 127)
+            out[first:last] = window_lengths(vectors, first_rows(np.diff(self.offsets[a : b + 1]).tolist()))
+        return out
 
     def rows(self, i: int) -> np.ndarray:
         """Chunk ``i``'s sentence vectors, exactly as ``decode_vectors`` gives them."""
         start, end = self._bounds[i], self._bounds[i + 1]
         return self.q[start:end].astype(np.float32) * (self.scales[start:end, None] / 127)
 
-    def best(self, positions: Sequence[int], query: np.ndarray) -> np.ndarray:
-        """Each chunk's best sentence similarity to ``query`` (0 for a chunk without
-        sentences), in one pass over all their rows instead of one per chunk."""
+    def rows_or_none(self, i: int) -> np.ndarray | None:
+        vectors = self.rows(i)
+        return vectors if len(vectors) else None
+
+    def similarities(self, positions: Sequence[int], query: np.ndarray) -> SentenceScores:
+        """The similarities to ``query`` of the sentences of the chunks at ``positions``,
+        in one pass over all their rows instead of one per chunk."""
         at = np.asarray(positions, dtype=np.int64)
         starts = self.offsets[at]
         counts = self.offsets[at + 1] - starts
-        out = np.zeros(len(positions), dtype=np.float32)
         total = int(counts.sum())
-        if not total:
-            return out
         # The rows of every chunk, concatenated: 0..total shifted by each chunk's start.
         ends = np.cumsum(counts)
         rows = np.arange(total) + np.repeat(starts - (ends - counts), counts)
         # Dequantise after the product: (q @ v) * scale / 127 equals (q * scale / 127) @ v.
         scores = (self.q[rows].astype(np.float32) @ query) * (self.scales[rows] / 127)
-        has = counts > 0
-        out[has] = np.maximum.reduceat(scores, (ends - counts)[has])
-        return out
+        return SentenceScores(self, rows, scores, ends - counts, counts)
 
     def save(self, folder: Path) -> None:
         for name, array in zip(self.FILES, (self.q, self.scales, self.offsets), strict=True):
             np.save(folder / name, array)
+        np.save(folder / self.WINDOWS, self.windows)
 
     @classmethod
     def load(cls, folder: Path) -> SentenceMatrix | None:
         if not all((folder / name).is_file() for name in cls.FILES):
             return None
         q, scales, offsets = (np.load(folder / name, mmap_mode="r") for name in cls.FILES)
-        return cls(q, scales, offsets)
+        # A keyword index saved before window lengths were kept: they are worked out on load.
+        windows = np.load(folder / cls.WINDOWS, mmap_mode="r") if (folder / cls.WINDOWS).is_file() else None
+        return cls(q, scales, offsets, windows)
+
+
+class SentenceScores:
+    """The sentences' own similarities to a query, for some chunks of a ``SentenceMatrix``."""
+
+    def __init__(
+        self, matrix: SentenceMatrix, rows: np.ndarray, scores: np.ndarray, firsts: np.ndarray, counts: np.ndarray
+    ) -> None:
+        self._matrix, self._rows, self._scores, self._firsts, self._counts = matrix, rows, scores, firsts, counts
+
+    def best(self) -> list[float]:
+        """Each chunk's best sentence similarity (0 for a chunk without sentences)."""
+        best = np.zeros(len(self._counts), dtype=np.float32)
+        has = self._counts > 0
+        if has.any():
+            best[has] = np.maximum.reduceat(self._scores, self._firsts[has])
+        return best.tolist()
+
+    def contextual(self, chunks: Sequence[int]) -> list[list[float]]:
+        """The sentences' similarities blended with their neighbourhood's
+        (``neighbourhood.contextual``), for the chunks at ``chunks`` (indices into the
+        positions scored): only for the few passages an answer reads."""
+        if not len(chunks):
+            return []
+        pick = np.asarray(chunks, dtype=np.int64)
+        firsts, counts = self._firsts[pick], self._counts[pick]
+        ends = np.cumsum(counts)
+        at = np.arange(int(ends[-1])) + np.repeat(firsts - (ends - counts), counts)
+        first = np.zeros(len(at), dtype=bool)
+        first[(ends - counts)[counts > 0]] = True
+        flat = contextual(self._scores[at], self._matrix.windows[self._rows[at]], first).tolist()
+        cuts = [0, *ends.tolist()]
+        return [flat[cuts[n] : cuts[n + 1]] for n in range(len(pick))]
 
 
 class _SentenceMatrixBuilder:
@@ -293,7 +353,11 @@ class ChunkTable:
         return cls(text, offsets, json.loads((folder / "chunk_fields.json").read_text()))
 
     def chunk(
-        self, i: int, chunk_id: str, vectors: np.ndarray | None, terms: tuple[frozenset[str], ...] | None = None
+        self,
+        i: int,
+        chunk_id: str,
+        vectors: Callable[[], np.ndarray | None] | None,
+        terms: tuple[frozenset[str], ...] | None = None,
     ) -> StoredChunk:
         doc, heading, start, end, sentences = self.rows[i]
         doc_id, title = self.docs[doc]
@@ -306,7 +370,7 @@ class ChunkTable:
             end=end,
             text=bytes(self.text[int(self.offsets[i]) : int(self.offsets[i + 1])]).decode("utf-8"),
             sentences=tuple(tuple(pair) for pair in json.loads(sentences)),
-            sentence_vectors=vectors,
+            vectors=vectors,
             sentence_terms=terms,
         )
 
@@ -395,9 +459,8 @@ class Bm25Index:
         i = self._positions().get(chunk_id)
         if i is None or self.chunks is None or self.vectors is None:
             return None
-        vectors = self.vectors.rows(i)
         terms_of = self.sentence_terms.of(i) if self.sentence_terms is not None else None
-        return self.chunks.chunk(i, chunk_id, vectors if len(vectors) else None, terms_of)
+        return self.chunks.chunk(i, chunk_id, partial(self.vectors.rows_or_none, i), terms_of)
 
     def _positions(self) -> dict[str, int]:
         position = self._position
@@ -405,14 +468,14 @@ class Bm25Index:
             position = self._position = {cid: i for i, cid in enumerate(self.ids)}
         return position
 
-    def best_sentence_scores(self, chunk_ids: Sequence[str], query: np.ndarray) -> dict[str, float]:
-        """The best sentence similarity of each chunk this index knows (see ``SentenceMatrix.best``)."""
+    def sentence_scores(self, chunk_ids: Sequence[str], query: np.ndarray) -> tuple[list[str], SentenceScores | None]:
+        """The chunks of ``chunk_ids`` this index knows, and their sentences' similarities
+        to ``query`` (see ``SentenceMatrix.similarities``)."""
         positions = self._positions()
-        known = [(cid, positions[cid]) for cid in chunk_ids if cid in positions]
+        known = [cid for cid in chunk_ids if cid in positions]
         if not known or self.vectors is None:
-            return {}
-        scores = self.vectors.best([i for _, i in known], query)
-        return {cid: float(score) for (cid, _), score in zip(known, scores, strict=True)}
+            return [], None
+        return known, self.vectors.similarities([positions[cid] for cid in known], query)
 
     def variants(self, term: str) -> frozenset[str]:
         """``term`` and the corpus terms that are close variants of it: one a prefix of

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from rag.answer import Pipeline, get_pipeline
@@ -87,16 +88,22 @@ def test_answer_is_frozen_and_reads_well(seed_pipeline: Pipeline) -> None:
     assert answer.mode == "extractive"
 
 
-def test_best_sentence_scores_of_many_chunks_equal_those_computed_one_by_one(seed_settings: Settings) -> None:
+def test_sentence_similarities_of_many_chunks_equal_those_computed_one_by_one(seed_settings: Settings) -> None:
     pipeline = get_pipeline(seed_settings)
     bm25 = pipeline.store.bm25()
     query = pipeline.model.embed(["Who welcomed Putin with a hug?"])[0]
-    scores = bm25.best_sentence_scores(list(bm25.ids), query)
-    assert set(scores) == set(bm25.ids)
-    for cid in bm25.ids:
+    known, scores = bm25.sentence_scores(list(bm25.ids), query)
+    assert known == list(bm25.ids) and scores is not None
+    for cid, best, blended in zip(known, scores.best(), scores.contextual(range(len(known))), strict=True):
         vectors = bm25.chunk(cid).sentence_vectors  # type: ignore[union-attr]
         assert vectors is not None
-        assert scores[cid] == pytest.approx(float((vectors @ query).max()), abs=1e-5)
+        own = vectors @ query
+        assert best == pytest.approx(float(own.max()), abs=1e-5)
+        # Each sentence's window: itself plus its neighbours in the chunk at half weight.
+        for i in range(len(vectors)):
+            window = vectors[i] + 0.5 * sum(vectors[j] for j in (i - 1, i + 1) if 0 <= j < len(vectors))
+            expected = own[i] if len(vectors) == 1 else 0.7 * own[i] + 0.3 * (window @ query) / np.linalg.norm(window)
+            assert blended[i] == pytest.approx(float(expected), abs=1e-5)
 
 
 @pytest.mark.parametrize("question", ["Who welcomed Putin with a hug?", "the the Russia Russia Azerbaijan", "Karabakh"])
