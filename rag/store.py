@@ -193,9 +193,20 @@ class SentenceMatrix:
         if not all((folder / name).is_file() for name in cls.FILES):
             return None
         q, scales, offsets = (np.load(folder / name, mmap_mode="r") for name in cls.FILES)
-        # A keyword index saved before window lengths were kept: they are worked out on load.
-        windows = np.load(folder / cls.WINDOWS, mmap_mode="r") if (folder / cls.WINDOWS).is_file() else None
-        return cls(q, scales, offsets, windows)
+        if (folder / cls.WINDOWS).is_file():
+            return cls(q, scales, offsets, np.load(folder / cls.WINDOWS, mmap_mode="r"))
+        # A keyword index saved before window lengths were kept: worked out once (seconds
+        # at 100k chunks) and kept beside it, so the next process loads them.
+        matrix = cls(q, scales, offsets)
+        tmp = folder / f"{cls.WINDOWS}.{uuid.uuid4().hex[:8]}.tmp"
+        try:
+            with tmp.open("wb") as out:
+                np.save(out, matrix.windows)
+            tmp.rename(folder / cls.WINDOWS)
+        except OSError as exc:  # a read-only index still answers, working them out each time
+            log.info("could not keep the sentence window lengths in %s: %s", folder, exc)
+            tmp.unlink(missing_ok=True)
+        return matrix
 
 
 class SentenceScores:

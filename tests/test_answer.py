@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -9,6 +11,7 @@ from rag.answer import Pipeline, get_pipeline
 from rag.config import Settings
 from rag.errors import QuestionError
 from rag.loaders import load_text
+from rag.store import Bm25Index, SentenceMatrix
 from rag.text import terms
 from rag.types import Answer
 
@@ -148,3 +151,15 @@ def test_keyword_scores_from_the_sentences_terms_equal_those_from_tokenising_who
         ours, theirs = built.search(query, 10), retokenised.search(query, 10)
         assert [cid for cid, _ in ours] == [cid for cid, _ in theirs]
         assert [score for _, score in ours] == pytest.approx([score for _, score in theirs])
+
+
+def test_an_index_saved_without_window_lengths_works_them_out_once(seed_settings: Settings, tmp_path: Path) -> None:
+    bm25 = get_pipeline(seed_settings).store.bm25()
+    assert bm25.vectors is not None
+    folder = tmp_path / "keyword-index"
+    bm25.save(folder)
+    (folder / SentenceMatrix.WINDOWS).unlink()  # as saved by an earlier version
+    loaded = Bm25Index.load(folder)
+    assert loaded.vectors is not None
+    assert np.allclose(loaded.vectors.windows, bm25.vectors.windows)
+    assert (folder / SentenceMatrix.WINDOWS).is_file(), "kept for the next process"
