@@ -108,12 +108,15 @@ _TABLE_RULE = re.compile(r"[ \t\u00a0]*[-+=|:─━│┃║┌┐└┘├┤�
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:
     """Yield (start, end) of each sentence of ``text[start:end]``, whitespace trimmed.
 
-    Each row of a drawn table is a sentence of its own (its cells are read across, not
-    joined with the rows below into one long "sentence"); the rules between rows hold
-    nothing to cite and are left out.
+    Each row of a drawn or column-aligned table is a sentence of its own (its cells are
+    read across, not joined with the rows below into one long "sentence"); the rules
+    between rows hold nothing to cite and are left out.
     """
     end = len(text) if end is None else end
-    if "|" not in text[start:end] and "│" not in text[start:end] and "┃" not in text[start:end]:
+    part = text[start:end]
+    drawn = "|" in part or "│" in part or "┃" in part
+    aligned = _aligned_rows(text, start, end) if "  " in part and "\n" in part else set()
+    if not drawn and not aligned:
         yield from _prose_spans(text, start, end)
         return
     prose = start
@@ -121,8 +124,8 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> Iterato
     while pos < end:
         line_end = text.find("\n", pos, end)
         line_end = end if line_end < 0 else line_end
-        row = _TABLE_ROW.fullmatch(text, pos, line_end) is not None
-        if row or _TABLE_RULE.fullmatch(text, pos, line_end) is not None:
+        row = pos in aligned or (drawn and _TABLE_ROW.fullmatch(text, pos, line_end) is not None)
+        if row or (drawn and _TABLE_RULE.fullmatch(text, pos, line_end) is not None):
             yield from _prose_spans(text, prose, pos)
             span = _trim(text, pos, line_end) if row else None
             if span:
@@ -130,6 +133,38 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> Iterato
             prose = line_end + 1
         pos = line_end + 1
     yield from _prose_spans(text, prose, end)
+
+
+# Where a cell of a column-aligned table starts: two or more spaces after a word (not after
+# a box's border, "*  text  *"), before another word.
+_CELL = re.compile(r"[\w)\].%](?: {2,}|\t+)(?=[\w(\[$\"'-])")
+ALIGNED_TABLE_ROWS = 3
+
+
+def _aligned_rows(text: str, start: int, end: int) -> set[int]:
+    """Start offsets of the lines of column-aligned tables ("0x04      1 byte      x86
+    filter"): runs of at least ``ALIGNED_TABLE_ROWS`` lines whose cells start in a shared
+    column. Justified prose has double spaces too, but not at the same column line after
+    line."""
+    rows: set[int] = set()
+    run: list[int] = []
+    shared: set[int] = set()
+    pos = start
+    while pos <= end:
+        line_end = text.find("\n", pos, end)
+        line_end = end if line_end < 0 else line_end
+        cells = {m.end() - pos for m in _CELL.finditer(text, pos, line_end)}
+        if cells and run and shared & cells:
+            shared &= cells
+            run.append(pos)
+        else:
+            if len(run) >= ALIGNED_TABLE_ROWS:
+                rows.update(run)
+            run, shared = ([pos], cells) if cells else ([], set())
+        pos = line_end + 1
+    if len(run) >= ALIGNED_TABLE_ROWS:
+        rows.update(run)
+    return rows
 
 
 def _prose_spans(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:

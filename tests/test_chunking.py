@@ -242,3 +242,23 @@ def test_a_numbered_faq_question_heads_its_answer_even_when_wrapped() -> None:
     assert heading_of["No. The seal burns within seconds."] == (
         "1.2. Is it possible to run the pump without any water in its housing for a short time?"
     )
+
+
+def test_each_row_of_a_column_aligned_table_is_a_sentence_but_justified_or_boxed_prose_is_not() -> None:
+    table = (
+        "The filters are:\n\n    Filter ID   Alignment   Description\n      0x04      1 byte      x86 filter\n"
+        "      0x05      4 bytes     PowerPC filter\n      0x06      16 bytes    IA64 filter\n\nThat is all."
+    )
+    assert [" ".join(table[s:e].split()) for s, e in sentence_spans(table)] == [
+        "The filters are:",
+        "Filter ID Alignment Description",
+        "0x04 1 byte x86 filter",
+        "0x05 4 bytes PowerPC filter",
+        "0x06 16 bytes IA64 filter",
+        "That is all.",
+    ]
+    justified = "This  is justified text with  double\nspaces that fall  at other\ncolumns on each  line, no table."
+    boxed = "*  Covered Software is provided *\n*  on an as is basis, without  *\n*  warranty of any kind.        *"
+    for prose in (justified, boxed):
+        first_start, first_end = next(sentence_spans(prose))
+        assert prose[first_start:first_end].count("\n") == 2, "one sentence over the three lines"
