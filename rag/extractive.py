@@ -627,6 +627,12 @@ def _original_words(question: str, stems: list[str]) -> list[str]:
     return found or stems
 
 
+# A document's own footnote marks ("ARM filter [1]") would read as the answer's citation
+# markers, and the web chat would link them to the wrong source: shown as "(1)" instead
+# (the citation's quote keeps the exact text).
+_FOOTNOTE_MARK = re.compile(r"\[(\d{1,3})\]")
+
+
 def _compose(question: str, chosen: list[Scored]) -> Answer:
     citations = []
     parts = []
@@ -646,5 +652,6 @@ def _compose(question: str, chosen: list[Scored]) -> Answer:
                 context_start=c.chunk.start,
             )
         )
-        parts.append(f"{readable(c.text)} [{n}]")
+        shown = _FOOTNOTE_MARK.sub(r"(\1)", readable(c.text))
+        parts.append(f"{shown} [{n}]")
     return Answer(text=" ".join(parts), citations=tuple(citations), abstained=False, mode="extractive", query=question)

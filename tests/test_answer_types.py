@@ -3,6 +3,7 @@ article says, by the kind of answer asked for, and abstains on what it only impl
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -359,3 +360,17 @@ def test_a_faq_entry_is_answered_by_what_follows_its_title(faq: Pipeline, questi
     answer = faq.answer(question)
     assert not answer.abstained
     assert expected in answer.citations[0].quote
+
+
+def test_a_documents_own_footnote_marks_do_not_read_as_citation_markers(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    text = (
+        "Filters\n\nThe ARM filter [1] converts branch addresses in ARM code. It needs 4-byte alignment.\n\n"
+        "Notes\n\n[1] It handles little endian code only.\n"
+    )
+    answer = pipeline_over(tmp_path_factory, "notes", {"spec.txt": text}).answer("What does the ARM filter convert?")
+    assert "ARM filter (1) converts" in answer.text
+    markers = re.findall(r"\[(\d+)\]", answer.text)
+    assert markers == [str(c.n) for c in answer.citations], "every [n] is a citation"
+    assert "[1]" in answer.citations[0].quote, "the quote stays exact"
