@@ -88,6 +88,8 @@ def test_latin1_text_that_is_not_utf8_is_read_back_exactly(text: str) -> None:
         assume(False)  # bytes that are valid UTF-8 are read as UTF-8, rightly
     except UnicodeDecodeError:
         pass
+    # "þÿ" is FE FF in Latin-1: a UTF-16 byte order mark, read as such, rightly.
+    assume(not data.startswith((codecs.BOM_UTF16_BE, codecs.BOM_UTF16_LE)))
     assert decode(data) == text
 
 
