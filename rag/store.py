@@ -398,12 +398,15 @@ class Bm25Index:
         chunks: ChunkTable | None = None,
         per_sentence_terms: list[list[list[str]]] | None = None,
         tokens: list[list[str]] | None = None,
+        rows_read: int | None = None,
     ) -> None:
         """``tokens``: each text's terms when already known; ``per_sentence_terms``: each
-        chunk's sentences' terms, kept for the answerer."""
+        chunk's sentences' terms, kept for the answerer; ``rows_read``: the chunks read from
+        Chroma to build it, those of incompletely indexed documents included."""
         import bm25s
 
         self.ids = ids
+        self.rows_read = rows_read
         self.documents = documents  # the completely indexed documents
         self.vectors = vectors  # sentence vectors of ``ids``, when known
         self.chunks = chunks  # bodies of ``ids``, when known
@@ -437,7 +440,14 @@ class Bm25Index:
             self.chunks.save(tmp)
         if self.sentence_terms is not None:
             self.sentence_terms.save(tmp)
-        extra = {"ids": self.ids, "documents": sorted(self.documents), "df": self.df, "people": sorted(self.people)}
+        extra = {
+            "ids": self.ids,
+            "n_ids": len(self.ids),
+            "rows_read": self.rows_read,
+            "documents": sorted(self.documents),
+            "df": self.df,
+            "people": sorted(self.people),
+        }
         (tmp / "index.json").write_text(json.dumps(extra, ensure_ascii=False))
         try:
             tmp.rename(path)
@@ -452,6 +462,8 @@ class Bm25Index:
         extra = json.loads((path / "index.json").read_text())
         index = cls.__new__(cls)
         index.ids = extra["ids"]
+        # What Chroma held when it was built; None from a file that says nothing or is not whole.
+        index.rows_read = extra.get("rows_read") if extra.get("n_ids") == len(index.ids) else None
         index.documents = frozenset(extra["documents"])
         index.df = extra["df"]
         index.n_docs = len(index.ids)
@@ -864,8 +876,13 @@ class Store:
         if (path / "index.json").is_file():
             try:
                 loaded = Bm25Index.load(path)
+                # A file from an interrupted write can be valid JSON and still wrong. One that
+                # is whole and was built from as many chunks as Chroma holds now (the folder's
+                # name already says which write generation) is trusted at the cost of a count;
+                # reading every document's record to compare takes a second at 100k chunks.
+                if loaded.rows_read is not None and loaded.rows_read == self.collection.count():
+                    return loaded
                 docs = self.documents()
-                # A file from an interrupted write can be valid JSON and still wrong.
                 if len(loaded.ids) != sum(d.chunks for d in docs) or loaded.documents != {d.id for d in docs}:
                     raise ValueError("it disagrees with Chroma")
                 return loaded
@@ -923,6 +940,7 @@ class Store:
             chunks,
             per_sentence_terms=[sentence_terms[i] for i in keep],
             tokens=[tokens[i] for i in keep],
+            rows_read=len(ids),
         )
 
     def incomplete_documents(self) -> set[str]:

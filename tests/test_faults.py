@@ -510,3 +510,19 @@ def test_a_bm25_file_that_disagrees_with_chroma_is_not_trusted(built: Settings) 
         saved["ids"] = saved["ids"][:-1]  # valid JSON, one chunk short
         path.write_text(json.dumps(saved))
     _assert_bm25_matches_chroma(built)
+
+
+def test_a_whole_bm25_file_built_from_what_chroma_holds_is_trusted_without_reading_every_document(
+    built: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = sorted(Store(built, create=False).bm25().ids)
+
+    def reads_every_document(self: Store) -> list:
+        raise AssertionError("read every document's record to check the saved keyword index")
+
+    def rebuilds(self: Store) -> None:
+        raise AssertionError("rebuilt the keyword index")
+
+    monkeypatch.setattr(Store, "documents", reads_every_document)
+    monkeypatch.setattr(Store, "_build_bm25", rebuilds)
+    assert sorted(Store(built, create=False).bm25().ids) == expected
