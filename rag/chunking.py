@@ -124,6 +124,32 @@ def paragraphs(text: str) -> list[Paragraph]:
             flush()
         block.append((start, end))
     flush()
+    return _faq_titles(text, out)
+
+
+_ENTRY_NUMBER = re.compile(r"\d+\.\d+(?:\.\d+)*\.?\s+[A-Z]")  # "3.1. P", not a list's "1. "
+
+
+def _faq_titles(text: str, paras: list[Paragraph]) -> list[Paragraph]:
+    """In a FAQ (numbered questions heading their answers), an entry titled by a statement
+    ("3.1. Programs run OK on Valgrind, but at exit ... die.") heads its answer too."""
+    questions = sum(
+        p.is_heading and text[p.end - 1 : p.end] == "?" and _ENTRY_NUMBER.match(text, p.start) is not None
+        for p in paras
+    )
+    if questions < 2:
+        return paras
+    out = list(paras)
+    for i, para in enumerate(paras[:-1]):
+        body = text[para.start : para.end]
+        if (
+            not para.is_heading
+            and _ENTRY_NUMBER.match(body)
+            and len(body) <= 250
+            and body.count("\n") <= 2
+            and _ENTRY_NUMBER.match(text, paras[i + 1].start) is None  # its answer follows, not the next entry
+        ):
+            out[i] = Paragraph(para.start, para.end, True, " ".join(body.split()))
     return out
 
 

@@ -262,3 +262,24 @@ def test_each_row_of_a_column_aligned_table_is_a_sentence_but_justified_or_boxed
     for prose in (justified, boxed):
         first_start, first_end = next(sentence_spans(prose))
         assert prose[first_start:first_end].count("\n") == 2, "one sentence over the three lines"
+
+
+def test_in_a_faq_an_entry_titled_by_a_statement_heads_its_answer_too() -> None:
+    faq = (
+        "Pump FAQ\n\n1.1. How do I prime the pump?\n\nFill the housing with water.\n\n"
+        "1.2. Is it possible to run the pump without any water in its housing for a\nshort time?\n\n"
+        "No. The seal burns within seconds.\n\n"
+        "2.1. The pump runs and the motor sounds fine, but no water at all comes out of\nthe hose at its far end.\n\n"
+        "Check that the intake sits below the water line.\n"
+    )
+    chunks = chunk_document(Document("f.txt", "Pump FAQ", faq), max_chars=60)
+    heading_of = {c.text.strip().splitlines()[-1]: c.heading for c in chunks}
+    assert heading_of["Check that the intake sits below the water line."] == (
+        "2.1. The pump runs and the motor sounds fine, but no water at all comes out of the hose at its far end."
+    )
+    # Without numbered questions, a numbered paragraph is the entry itself (a licence's "5.3. In the event ...").
+    terms_ = (
+        "Terms\n\n5.2. If You initiate litigation against any entity by asserting a patent\n"
+        "infringement claim, the rights granted to You end.\n\nThis is the main rule of the section.\n"
+    )
+    assert {c.heading for c in chunk_document(Document("t.txt", "Terms", terms_))} == {"Terms"}
