@@ -291,12 +291,12 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
         # A sentence is about what it names, what its heading names, and what the
         # sentence before names when it refers back to it.
         about = c.terms | heading_terms
-        if _sets_up_answer(c.previous):
+        share = (
+            ANSWERS_QUESTION_SHARE if _sets_up_answer(c.previous) else REFERS_BACK_SHARE if _refers_back(c.text) else 0
+        )
+        if share:
             about |= c.previous_terms
-            coverage = max(coverage, ANSWERS_QUESTION_SHARE * _covered(question_weights, c.terms | c.previous_terms))
-        elif _refers_back(c.text):
-            about |= c.previous_terms
-            coverage = max(coverage, REFERS_BACK_SHARE * _covered(question_weights, c.terms | c.previous_terms))
+            coverage = max(coverage, share * _covered(question_weights, c.terms | c.previous_terms))
         topic_coverage = _covered(topic_weights, about)
         # A question the document asks (and answers next) is no answer itself.
         typed = (
