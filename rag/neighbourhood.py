@@ -18,12 +18,12 @@ NEIGHBOUR_WEIGHT = 0.5
 CONTEXT_BLEND = 0.3
 
 
-def first_rows(sizes: Sequence[int]) -> np.ndarray:
+def first_rows(sizes: Sequence[int] | np.ndarray) -> np.ndarray:
     """For consecutive groups of ``sizes`` rows (a chunk's sentences): True at the first
     row of each group."""
-    first = np.zeros(int(sum(sizes)), dtype=bool)
-    starts = np.cumsum([0, *sizes[:-1]]) if len(sizes) else np.zeros(0, dtype=np.int64)
-    first[starts[np.asarray(sizes) > 0]] = True
+    counts = np.asarray(sizes, dtype=np.int64)
+    first = np.zeros(int(counts.sum()), dtype=bool)
+    first[(np.cumsum(counts) - counts)[counts > 0]] = True
     return first
 
 

@@ -156,14 +156,16 @@ class SentenceMatrix:
         for a in range(0, chunks, self._BATCH_CHUNKS):
             b = min(chunks, a + self._BATCH_CHUNKS)
             first, last = self._bounds[a], self._bounds[b]
-            vectors = self.q[first:last].astype(np.float32) * (self.scales[first:last, None] / 127)
-            out[first:last] = window_lengths(vectors, first_rows(np.diff(self.offsets[a : b + 1]).tolist()))
+            out[first:last] = window_lengths(self._vectors(first, last), first_rows(np.diff(self.offsets[a : b + 1])))
         return out
+
+    def _vectors(self, start: int, end: int) -> np.ndarray:
+        """Rows ``start:end`` as float vectors, exactly as ``decode_vectors`` gives them."""
+        return self.q[start:end].astype(np.float32) * (self.scales[start:end, None] / 127)
 
     def rows(self, i: int) -> np.ndarray:
         """Chunk ``i``'s sentence vectors, exactly as ``decode_vectors`` gives them."""
-        start, end = self._bounds[i], self._bounds[i + 1]
-        return self.q[start:end].astype(np.float32) * (self.scales[start:end, None] / 127)
+        return self._vectors(self._bounds[i], self._bounds[i + 1])
 
     def rows_or_none(self, i: int) -> np.ndarray | None:
         vectors = self.rows(i)
@@ -175,13 +177,10 @@ class SentenceMatrix:
         at = np.asarray(positions, dtype=np.int64)
         starts = self.offsets[at]
         counts = self.offsets[at + 1] - starts
-        total = int(counts.sum())
-        # The rows of every chunk, concatenated: 0..total shifted by each chunk's start.
-        ends = np.cumsum(counts)
-        rows = np.arange(total) + np.repeat(starts - (ends - counts), counts)
+        rows = _concatenated_ranges(starts, counts)
         # Dequantise after the product: (q @ v) * scale / 127 equals (q * scale / 127) @ v.
         scores = (self.q[rows].astype(np.float32) @ query) * (self.scales[rows] / 127)
-        return SentenceScores(self, rows, scores, ends - counts, counts)
+        return SentenceScores(self, rows, scores, np.cumsum(counts) - counts, counts)
 
     def save(self, folder: Path) -> None:
         for name, array in zip(self.FILES, (self.q, self.scales, self.offsets), strict=True):
@@ -232,14 +231,18 @@ class SentenceScores:
         if not len(chunks):
             return []
         pick = np.asarray(chunks, dtype=np.int64)
-        firsts, counts = self._firsts[pick], self._counts[pick]
-        ends = np.cumsum(counts)
-        at = np.arange(int(ends[-1])) + np.repeat(firsts - (ends - counts), counts)
-        first = np.zeros(len(at), dtype=bool)
-        first[(ends - counts)[counts > 0]] = True
-        flat = contextual(self._scores[at], self._matrix.windows[self._rows[at]], first).tolist()
-        cuts = [0, *ends.tolist()]
+        counts = self._counts[pick]
+        at = _concatenated_ranges(self._firsts[pick], counts)
+        flat = contextual(self._scores[at], self._matrix.windows[self._rows[at]], first_rows(counts)).tolist()
+        cuts = [0, *np.cumsum(counts).tolist()]
         return [flat[cuts[n] : cuts[n + 1]] for n in range(len(pick))]
+
+
+def _concatenated_ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """starts[0] .. starts[0]+counts[0]-1, then starts[1] .., as one array: the rows of
+    several chunks, in order, without a Python loop."""
+    ends = np.cumsum(counts)
+    return np.arange(int(ends[-1]) if len(ends) else 0) + np.repeat(starts - (ends - counts), counts)
 
 
 class _SentenceMatrixBuilder:
