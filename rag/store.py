@@ -816,11 +816,11 @@ class Store:
         except Exception as exc:  # the count still tells most writes apart
             log.warning("could not mark the index as changed: %s", exc)
 
-    def version(self) -> str:
+    def version(self) -> tuple[str, int]:
         """What identifies the collection's content cheaply: the write generation and the
         chunk count (a write that skipped ``invalidate``, e.g. a crash, changes the count)."""
         meta = self.client.get_collection(self.settings.collection, embedding_function=None).metadata or {}
-        return f"{meta.get('generation', '')}-{self.collection.count()}"
+        return str(meta.get("generation", "")), self.collection.count()
 
     def bm25(self) -> Bm25Index:
         """The BM25 index for what Chroma holds now.
@@ -837,16 +837,17 @@ class Store:
             now = time.monotonic()
             if self._bm25 is not None and now - self._checked_at < STAMP_CHECK_SECONDS:
                 return self._bm25
-            version = f"{FORMAT_VERSION}:{BM25_FILES_FORMAT}:{self.version()}"
+            generation, count = self.version()
+            version = f"{FORMAT_VERSION}:{BM25_FILES_FORMAT}:{generation}-{count}"
             stamp = hashlib.sha256(version.encode()).hexdigest()[:16]
             self._checked_at = now
             if self._bm25 is None or stamp != self._bm25_stamp:
                 if self._bm25 is None or self._wrote or (self._bm25_folder() / stamp / "index.json").is_file():
-                    self._swap(self._load_or_build_bm25(stamp), stamp)
+                    self._swap(self._load_or_build_bm25(stamp, count), stamp)
                 elif not self._building:  # one build at a time; a newer change is seen at the next check
                     self._building = stamp
                     threading.Thread(
-                        target=self._build_in_background, args=(stamp, self._bm25_stamp), daemon=True
+                        target=self._build_in_background, args=(stamp, count, self._bm25_stamp), daemon=True
                     ).start()
             self._wrote = False
             assert self._bm25 is not None  # built above when there was none
@@ -857,9 +858,9 @@ class Store:
             self._cache.clear()
         self._bm25, self._bm25_stamp = index, stamp
 
-    def _build_in_background(self, stamp: str, base: str) -> None:
+    def _build_in_background(self, stamp: str, count: int, base: str) -> None:
         try:
-            index = self._load_or_build_bm25(stamp)
+            index = self._load_or_build_bm25(stamp, count)
         except Exception as exc:  # keep answering from the previous index; retry at the next check
             log.warning("could not rebuild the keyword index: %s", exc)
             index = None
@@ -872,8 +873,9 @@ class Store:
     def _bm25_folder(self) -> Path:
         return self.settings.index_dir / "bm25"
 
-    def _load_or_build_bm25(self, stamp: str) -> Bm25Index:
-        """The saved index for this version of the collection, or a new one (then saved)."""
+    def _load_or_build_bm25(self, stamp: str, count: int) -> Bm25Index:
+        """The saved index for this version of the collection (``count`` chunks), or a new
+        one (then saved)."""
         folder = self._bm25_folder()
         path = folder / stamp
         if (path / "index.json").is_file():
@@ -883,7 +885,7 @@ class Store:
                 # is whole and was built from as many chunks as Chroma holds now (the folder's
                 # name already says which write generation) is trusted at the cost of a count;
                 # reading every document's record to compare takes a second at 100k chunks.
-                if loaded.rows_read is not None and loaded.rows_read == self.collection.count():
+                if loaded.rows_read is not None and loaded.rows_read == count:
                     return loaded
                 docs = self.documents()
                 if len(loaded.ids) != sum(d.chunks for d in docs) or loaded.documents != {d.id for d in docs}:
