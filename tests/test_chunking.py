@@ -231,15 +231,21 @@ def test_words_broken_across_lines_are_joined_in_terms_and_in_what_is_embedded()
     assert readable("the python-dev-is-\n  python2 package") == "the python-dev-is-python2 package"
 
 
-def test_a_numbered_faq_question_heads_its_answer_even_when_wrapped() -> None:
-    text = (
-        "Pump FAQ\n\n1.1. How do I prime the pump?\n\nFill the housing with water.\n\n"
-        "1.2. Is it possible to run the pump without any water in its housing for a\nshort time?\n\n"
-        "No. The seal burns within seconds.\n"
-    )
+PUMP_FAQ = (
+    "Pump FAQ\n\n1.1. How do I prime the pump?\n\nFill the housing with water.\n\n"
+    "1.2. Is it possible to run the pump without any water in its housing for a\nshort time?\n\n"
+    "No. The seal burns within seconds.\n"
+)
+
+
+def heading_over_each_chunk_end(text: str) -> dict[str, str]:
+    """Each (small) chunk's last line -> the heading the chunk carries."""
     chunks = chunk_document(Document("f.txt", "Pump FAQ", text), max_chars=60)
-    heading_of = {c.text.strip().splitlines()[-1]: c.heading for c in chunks}
-    assert heading_of["No. The seal burns within seconds."] == (
+    return {c.text.strip().splitlines()[-1]: c.heading for c in chunks}
+
+
+def test_a_numbered_faq_question_heads_its_answer_even_when_wrapped() -> None:
+    assert heading_over_each_chunk_end(PUMP_FAQ)["No. The seal burns within seconds."] == (
         "1.2. Is it possible to run the pump without any water in its housing for a short time?"
     )
 
@@ -265,16 +271,11 @@ def test_each_row_of_a_column_aligned_table_is_a_sentence_but_justified_or_boxed
 
 
 def test_in_a_faq_an_entry_titled_by_a_statement_heads_its_answer_too() -> None:
-    faq = (
-        "Pump FAQ\n\n1.1. How do I prime the pump?\n\nFill the housing with water.\n\n"
-        "1.2. Is it possible to run the pump without any water in its housing for a\nshort time?\n\n"
-        "No. The seal burns within seconds.\n\n"
-        "2.1. The pump runs and the motor sounds fine, but no water at all comes out of\nthe hose at its far end.\n\n"
+    faq = PUMP_FAQ + (
+        "\n2.1. The pump runs and the motor sounds fine, but no water at all comes out of\nthe hose at its far end.\n\n"
         "Check that the intake sits below the water line.\n"
     )
-    chunks = chunk_document(Document("f.txt", "Pump FAQ", faq), max_chars=60)
-    heading_of = {c.text.strip().splitlines()[-1]: c.heading for c in chunks}
-    assert heading_of["Check that the intake sits below the water line."] == (
+    assert heading_over_each_chunk_end(faq)["Check that the intake sits below the water line."] == (
         "2.1. The pump runs and the motor sounds fine, but no water at all comes out of the hose at its far end."
     )
     # Without numbered questions, a numbered paragraph is the entry itself (a licence's "5.3. In the event ...").
