@@ -72,7 +72,7 @@ TYPED_KINDS = frozenset(
     }
 )
 COMMON_SHARE = 0.5
-TOPIC_DENSE = 0.62
+TOPIC_DENSE = 0.55
 MAX_SENTENCES = 3
 NEXT_SENTENCE_SHARE = 0.75
 # "Instead, ..." or "However, ..." finishes the sentence before it, so it may share
