@@ -259,7 +259,7 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
     strict_focus = (
         info.focus.startswith("@") or info.focus in TIME_UNITS or (bool(info.focus) and bm25.knows(info.focus))
     )
-    topic = tuple(t for t in info.terms if t not in info.speaker)
+    topic = info.topic
     entity_keys = [_entity_key_words(entity, bm25) for entity in info.entities]
     # A passage about the thing asked must name it: of "version 3 of the GNU Affero
     # GPL", "3" alone (numbers are everywhere) does not make it about the Affero GPL.
@@ -316,7 +316,8 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
             # The number, date, name or statement must be about what was asked: the
             # sentence itself names the question's topic, or refers back to the sentence
             # before that does ("But it doesn't correspond to ...").
-            typed = not topic or c.dense >= TOPIC_DENSE or topic_coverage >= MIN_TOPIC_COVERAGE
+            # A topic the documents have no word for cannot be checked this way.
+            typed = not topic_weights[1] or c.dense >= TOPIC_DENSE or topic_coverage >= MIN_TOPIC_COVERAGE
         labelled = label is not None and label.search(c.text) is not None  # "Filter ID: 0x03"
         fragment = _is_fragment(c, typed and (labelled or info.answer_type in ("number", "date")))
         value = (
@@ -345,8 +346,9 @@ def _label_pattern(label: str) -> re.Pattern[str]:
 
 def _is_fragment(c: Candidate, holds_figure: bool) -> bool:
     """A heading, a title or a few words ("2. Grant of Copyright License.") rarely answers,
-    unless it holds the figure, date or labelled value asked for ("Version 3, 29 June 2007")."""
-    return not holds_figure and (
+    unless it holds the figure, date or labelled value asked for ("Version 3, 29 June 2007"),
+    or leads in to a list ("Two pools/lifetimes are defined:"), which the answer then holds."""
+    return not holds_figure and not c.text.rstrip().endswith(":") and (
         _word_count(c.text) < SHORT_SENTENCE_WORDS or c.text in (c.chunk.heading, c.chunk.title)
     )
 
@@ -491,7 +493,11 @@ def answer_extractive(question: str, retrieval: Retrieval, bm25: Bm25Index) -> A
         elif _refers_back(part):
             # "What is the default order ..., and where is it defined?": "it" is what
             # the first part asked about, so its words count here too.
-            info = replace(info, terms=info.terms + tuple(t for t in first.terms if t not in info.terms))
+            info = replace(
+                info,
+                terms=info.terms + tuple(t for t in first.terms if t not in info.terms),
+                topic=info.topic + tuple(t for t in first.topic if t not in info.topic),
+            )
         unknown = unknown_terms(info, bm25)
         elsewhere = _numbered_elsewhere(info, retrieval)
         said = {word for phrase in elsewhere for word in phrase.split()}
@@ -512,6 +518,12 @@ def answer_extractive(question: str, retrieval: Retrieval, bm25: Bm25Index) -> A
             chosen.extend([companions[0], best, *companions[1:]])
         else:
             chosen.extend([best, *companions])
+        if _CAUSE_BY_REFERENCE.search(best.candidate.text):
+            # "We currently do not support DNL because of these problems.": the problems are
+            # in the sentence before, which the answer needs first.
+            before = next((s for s in ranked if _is_next(best.candidate, s.candidate)), None)
+            if before is not None:
+                chosen.insert(chosen.index(best), before)
     if not chosen:
         text = " ".join([_NEGATIVE_REPLY, *reasons])
         return Answer(text=text, abstained=True, mode="extractive", query=question)
@@ -529,6 +541,12 @@ def _companions(best: Scored, ranked: list[Scored], chosen: list[Scored], why: b
     if following is not None and _continues(best, following, budget, why):
         out.append(following)
         budget -= len(following.candidate.text.split())
+        if following.candidate.text.rstrip().endswith(":"):
+            # "... as lifetime identifiers. Two pools are defined:" -- and then the two.
+            listed = next((s for s in ranked if _is_next(s.candidate, following.candidate)), None)
+            if listed is not None and len(listed.candidate.text.split()) <= budget:
+                out.append(listed)
+                budget -= len(listed.candidate.text.split())
     for s in ranked[1:3]:
         c = s.candidate
         if (
@@ -563,6 +581,13 @@ def _answers_what_leads_in(info: QuestionInfo, best: Candidate, following: Candi
 _ASKS_FOR_LITERAL = re.compile(
     r"\b(?:what|which)\s+(?:[\w-]+\s+)?(?:command|option|flag|switch|argument|variable|file|directory|folder|"
     r"package|program|library|header|macro|extension|field|setting|directive)s?\b",
+    re.I,
+)
+
+
+_CAUSE_BY_REFERENCE = re.compile(
+    r"\b(?:because of|due to|owing to|for|given) (?:these|this|those|such|all this)(?: \w+)?[.,;]?\s*$|"
+    r"^(?:this|that) is (?:why|the reason)\b",
     re.I,
 )
 

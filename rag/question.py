@@ -101,7 +101,8 @@ _OPINION_QUESTION = re.compile(
 )
 _SPEECH_QUESTION = re.compile(
     r"\b(?:say|said|tell|told|state|announce|mention|call|describe|remark|comment|note|claim|"
-    r"warn|respond|reply|react|add|think|thought|feel|express|signal|characteri[sz]e)\w*\b",
+    r"warn|respond|reply|react|add|think|thought|feel|express|signal|characteri[sz]e|insist|argue|admit|"
+    r"stress|emphasi[sz]e|deny|denied|explain)\w*\b",
     re.I,
 )
 # Up to two words before the noun a "what/which" question asks for ("what annual cargo
@@ -110,12 +111,14 @@ _SPEECH_QUESTION = re.compile(
 _MODIFIERS = r"(?:(?!(?:is|was|are|were|did|does|do|has|have|had|can|could|will|would|should)\b)[\w-]+ ){0,2}"
 _NUMBER_QUESTION = re.compile(
     r"\bhow (?:many|much|long|old|big|large|far|often)\b|\bwhat " + _MODIFIERS + r"(?:percent(?:age)?|share|"
-    r"number|amount|figure|proportion|sum|total|value|size|population|price|cost|volume|turnover)\b|\bnumber of\b|"
-    r"\bwhat(?:'s|’s| is| was| are| were)? (?:the |its |their )?(?:total |overall |approximate )?"
-    r"(?:percent(?:age)?|share|number|amount|figure|proportion|sum|value|size|population|price|cost|"
+    r"number|amount|figure|proportion|sum|total|value|size|length|population|price|cost|volume|turnover)\b|"
+    r"\bnumber of\b|\bwhat(?:'s|’s| is| was| are| were)? (?:the |its |their )?(?:total |overall |approximate )?"
+    r"(?:percent(?:age)?|share|number|amount|figure|proportion|sum|value|size|length|population|price|cost|"
     r"volume|count|turnover)\b|"
     # Quantities asked for by their measure: "what prison sentence", "what age".
     r"\b(?:prison|jail) (?:sentence|term)\b|"
+    # A version (a release may have a name): "which dpkg release version first shipped it".
+    r"\b(?:which|what) " + _MODIFIERS + r"version(?! of\b)\b|"
     # A bound or extent: "the upper limit on the size", "the smallest and largest sizes".
     r"\b(?:upper|lower|maximum|minimum|max|min|smallest|largest|biggest|highest|lowest)\b.*"
     r"\b(?:limit|size|sizes|length|number|value|values|amount|count|distance|range|capacity)\b|"
@@ -151,6 +154,8 @@ class QuestionInfo:
     # definition | reason | item | yesno | other
     answer_type: str
     speaker: tuple[str, ...] = ()  # stemmed words naming who is asked to have said something
+    # The terms saying what the question is about: not the speaker's, not adverbs ("later").
+    topic: tuple[str, ...] = ()
     # The stemmed noun a number must quantify ("how many *agreements*"), or the term a
     # definition must define ("define *"source code"*").
     focus: str = ""
@@ -269,10 +274,18 @@ def person_names(text: str) -> set[str]:
     return found
 
 
+# The documents themselves, as a question names them ("the report", "the analysis").
+_DOCUMENT_WORDS = (
+    r"(?:article|analysis|report|piece|author|writer|story|text|document|coverage|op-ed|commentary|editorial)s?"
+)
+
+
 def answer_type(question: str) -> str:
     # "And what did Putin reply?" asks what "What did Putin reply?" asks.
     q = re.sub(r"^\s*(?:and|but|so|also|then|ok(?:ay)?|well)\b[\s,]*", "", question.strip().lower())
-    if _NUMBER_QUESTION.search(q):
+    reported = re.match(r"^\s*what (?:did|does|do)\b", q) and _SPEECH_QUESTION.search(q)
+    # "What did the ambassador tell Tass about how much room there is": what he said.
+    if _NUMBER_QUESTION.search(re.sub(r"\babout how\b.*", "", q) if reported else q):
         return "number"
     if _DATE_QUESTION.search(q):
         return "date"
@@ -307,6 +320,8 @@ def answer_type(question: str) -> str:
         return "wording"
     if _OPINION_QUESTION.search(q):
         return "opinion"
+    if re.match(r"^\s*(?:what|how) (?:did|does|do) (?:the |this |that )?" + _DOCUMENT_WORDS + r"\b", q):
+        return "other"  # "how did the report characterize ...": the documents' own words, not a quotation
     if re.match(r"^\s*what did\b|^\s*how did\b", q) and _SPEECH_QUESTION.search(q):
         return "speech"
     if re.match(r"^\s*why\b", q):
@@ -363,6 +378,10 @@ def _interrogative(question: str) -> str:
     return _STATEMENT_BEFORE.sub("", question) if "?" in question else question
 
 
+_ADVERBS = frozenset("later also then first again still once ever never just even now soon actually".split())
+_ADVERB_TERMS = frozenset(stem(w) for w in _ADVERBS)
+
+
 @lru_cache(maxsize=1024)
 def analyse(question: str) -> QuestionInfo:
     kind = answer_type(_interrogative(question))
@@ -380,13 +399,14 @@ def analyse(question: str) -> QuestionInfo:
     if kind in ("speech", "opinion", "wording"):
         match = re.search(
             r"\b(?:did|does|do)\s+(?:the\s+)?(.+?)\s+(?:say|tell|state|announce|mention|call|describe|remark|"
-            r"comment|note|claim|warn|respond|reply|react|add|think|feel|express|signal)",
+            r"comment|note|claim|warn|respond|reply|react|add|think|feel|express|signal|insist|argue|admit|"
+            r"stress|emphasi[sz]e|deny|explain)\b",
             own,
             re.I,
         )
         if match:
-            # "did ambassador Bulbuloglu actually say": the adverb names nobody.
-            named = [w for w in match.group(1).split() if not (w.islower() and w.endswith("ly"))]
+            # "did ambassador Bulbuloglu actually say", "did he later insist": adverbs name nobody.
+            named = [w for w in match.group(1).split() if not (w.islower() and (w.endswith("ly") or w in _ADVERBS))]
             speaker = tuple(terms(" ".join(named)))
     named_thing, owner = _named_thing(own) if kind in ("who", "person") else ((), "")
     return QuestionInfo(
@@ -403,6 +423,7 @@ def analyse(question: str) -> QuestionInfo:
         entities=tuple(dict.fromkeys(e for e in entity_terms if e)),
         answer_type=kind,
         speaker=speaker,
+        topic=tuple(t for t in dict.fromkeys(terms(question)) if t not in speaker and t not in _ADVERB_TERMS),
         named_thing=named_thing,
         label=_label(own),
         owner=owner,
@@ -486,6 +507,9 @@ def _focus(question: str) -> str:
     match = re.search(rf"\bhow many ((?:[\w’'-]+\s+){{0,3}}?[\w’'-]+?)(?=\s+{_AUX}\b|\s*[?,(;:]|$)", q)
     if not match:
         match = re.search(r"\b(?:number|amount|count) of ([\w’'-]+)", q)
+    if not match:
+        # "what key size in bits": the figure is one of that unit.
+        match = re.search(r"\bin (bits|bytes|octets|[kmg]ib|kilobytes|megabytes|gigabytes|pixels|characters)\b", q)
     if not match:
         # "what prison sentence", "what age": a length of time.
         return "@time" if re.search(r"\b(?:sentence|term|duration|age)\b", q) else ""

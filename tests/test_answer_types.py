@@ -374,3 +374,54 @@ def test_a_documents_own_footnote_marks_do_not_read_as_citation_markers(
     markers = re.findall(r"\[(\d+)\]", answer.text)
     assert markers == [str(c.n) for c in answer.citations], "every [n] is a citation"
     assert "[1]" in answer.citations[0].quote, "the quote stays exact"
+
+
+DESIGN = """Buffer design
+
+The pools can be regarded as lifetime identifiers for buffers.  Two
+pools/lifetimes are defined:
+  * POOL_SESSION     lasts until the session record is destroyed
+  * POOL_FRAME       lasts until done with the frame
+Session lifetime is used for settings that carry across frames.
+
+Streams may end with an END marker that postpones the true length.
+This leads to a couple of serious objections:
+1. Testing for the marker must occur in the inner loop of the decoder; this
+   implies a speed penalty whether the feature is used or not.
+2. There is no way to hide the late change of length from an application, so
+   every application would suffer a complexity penalty.
+We currently do not support END markers because of these problems.
+
+Packages that want the new behaviour should depend on the buffer-supporting
+version of the loader. The key length is given in bits.
+"""
+
+
+@pytest.fixture(scope="module")
+def design(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
+    return pipeline_over(tmp_path_factory, "design", {"design.txt": DESIGN})
+
+
+def test_a_short_sentence_leading_in_to_a_list_is_answered_with_the_list(design: Pipeline) -> None:
+    answer = design.answer("What are the two buffer pool lifetimes?")
+    assert "POOL_SESSION" in answer.text and "POOL_FRAME" in answer.text, answer.text
+
+
+def test_a_cause_given_by_reference_comes_with_the_sentence_it_refers_to(design: Pipeline) -> None:
+    quotes = [c.quote for c in design.answer("Why are END markers not supported?").citations]
+    supported = next(i for i, q in enumerate(quotes) if "because of these problems" in q)
+    assert supported > 0 and "complexity penalty" in quotes[supported - 1], quotes
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which loader release version first shipped buffer support?",  # a version named by no number
+        "What key length in bits is used by default?",  # a length in bits that no figure gives
+    ],
+)
+def test_a_version_or_a_figure_in_a_unit_is_not_answered_by_a_sentence_without_one(
+    design: Pipeline, question: str
+) -> None:
+    answer = design.answer(question)
+    assert answer.abstained, answer.text

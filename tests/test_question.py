@@ -40,6 +40,16 @@ from rag.text import acronyms
         ("What annual cargo volume is the corridor expected to handle?", "number", ""),
         ("What did ambassador Bulbuloglu actually say about it?", "speech", ""),
         ("How did Putin react to the figure?", "speech", ""),
+        ("What did he later insist he had said?", "speech", ""),
+        # What was said about a quantity is a statement, not a figure.
+        ("What did the ambassador tell the agency about how much room there is for consulates?", "speech", ""),
+        # The documents' own description of something, not anyone's quotation.
+        ("How did the report characterize the tone of his remarks?", "other", ""),
+        # A version is a number; a release may have a name ("Bullseye").
+        ("Which dpkg release version first shipped trigger support?", "number", ""),
+        ("For which Debian release was the old stack dropped?", "other", ""),
+        # A figure in a unit it names.
+        ("What key size in bits does it use by default?", "number", "bit"),
     ],
 )
 def test_the_answer_type_follows_what_is_asked(question: str, kind: str, focus: str) -> None:
@@ -288,7 +298,12 @@ def test_who_wrote_it_is_not_answered_by_who_published_it() -> None:
         ("What did ambassador Bulbuloglu actually say about it?", ("ambassador", "bulbuloglu")),
         ("How did Putin react to the figure?", ("putin",)),
         ("What did Italy say?", ("itali",)),
+        ("What did Polad Bulbuloglu later insist he had said?", ("polad", "bulbuloglu")),
     ],
 )
 def test_the_speaker_is_who_the_question_names_without_its_adverbs(question: str, speaker: tuple[str, ...]) -> None:
     assert analyse(question).speaker == speaker
+
+
+def test_the_topic_is_what_the_question_asks_about_not_its_speaker_or_adverbs() -> None:
+    assert analyse("What did Polad Bulbuloglu later insist about the consulate?").topic == ("insist", "consul")
