@@ -348,8 +348,10 @@ def _is_fragment(c: Candidate, holds_figure: bool) -> bool:
     """A heading, a title or a few words ("2. Grant of Copyright License.") rarely answers,
     unless it holds the figure, date or labelled value asked for ("Version 3, 29 June 2007"),
     or leads in to a list ("Two pools/lifetimes are defined:"), which the answer then holds."""
-    return not holds_figure and not c.text.rstrip().endswith(":") and (
-        _word_count(c.text) < SHORT_SENTENCE_WORDS or c.text in (c.chunk.heading, c.chunk.title)
+    return (
+        not holds_figure
+        and not c.text.rstrip().endswith(":")
+        and (_word_count(c.text) < SHORT_SENTENCE_WORDS or c.text in (c.chunk.heading, c.chunk.title))
     )
 
 

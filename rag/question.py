@@ -535,6 +535,12 @@ def split_question(question: str) -> list[str]:
     return parts if len(parts) > 1 else [question]
 
 
+_DURATION_IN_WORDS = re.compile(
+    r"\b(?:a|an|several|a few|a couple of|many|some) (?:years?|months?|weeks?|days?|hours?|decades?|centur(?:y|ies))\b",
+    re.I,
+)
+
+
 def has_type(
     sentence: str,
     kind: str,
@@ -549,6 +555,8 @@ def has_type(
     thing. Only when the documents never use the question's word for it
     (``strict=False``: "people" for "Armenians") may any number do.
     """
+    if kind == "number" and focus == "@time" and _found(_DURATION_IN_WORDS, sentence):
+        return True  # "more than a year", "several years": a length of time without a figure
     if kind == "number" and focus == "@frequency":
         return bool(_found(_FREQUENCY, sentence))  # "daily", "every five minutes": no figure needed
     if kind == "number":

@@ -425,3 +425,16 @@ def test_a_version_or_a_figure_in_a_unit_is_not_answered_by_a_sentence_without_o
 ) -> None:
     answer = design.answer(question)
     assert answer.abstained, answer.text
+
+
+def test_a_question_about_each_of_two_reports_is_answered_from_both(tmp_path_factory: pytest.TempPathFactory) -> None:
+    reports = {
+        "gazette.txt": "River bridge reopens\n\nThe old river bridge reopened on Monday after repairs that took "
+        "fourteen months. Traffic was light in the morning.\n",
+        "courier.txt": "Bridge back in use\n\nDrivers returned to the river bridge this week. The repairs lasted "
+        "more than a year, the city engineer said. A new cycle lane runs along its east side.\n",
+    }
+    answer = pipeline_over(tmp_path_factory, "reports", reports).answer(
+        "How long did the bridge repairs take, according to each of the two reports?"
+    )
+    assert {c.source for c in answer.citations} == set(reports), answer.text

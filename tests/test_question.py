@@ -307,3 +307,15 @@ def test_the_speaker_is_who_the_question_names_without_its_adverbs(question: str
 
 def test_the_topic_is_what_the_question_asks_about_not_its_speaker_or_adverbs() -> None:
     assert analyse("What did Polad Bulbuloglu later insist about the consulate?").topic == ("insist", "consul")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "holds"),
+    [
+        ("The repairs lasted more than a year, the city engineer said.", True),
+        ("It was his first visit in several years.", True),
+        ("The repairs were finished on time.", False),
+    ],
+)
+def test_how_long_is_answered_by_a_length_of_time_also_in_words(sentence: str, holds: bool) -> None:
+    assert has_type(sentence, "number", {"how", "long", "did", "the", "repairs", "take"}, "@time") is holds
