@@ -38,6 +38,7 @@ _WHICH = re.compile(
 )
 # "education - what is being set up": a subject, then a question of its own about it.
 _OWN_QUESTION = re.compile(rf"^(.+?)\s*[-–—:,;]\s*((?:who|whom|what|when|where|why|how|which|{_AUXILIARY})\b.+)$", re.I)
+_DO_THAT = re.compile(r"\b(?:do|does|did|doing|done)\s+(?:that|this|so)\b", re.I)
 _ONE = re.compile(r"\b(each|every|this|that|the same|which)\s+one\b", re.I)
 
 
@@ -148,8 +149,10 @@ def condense(question: str, history: History | None, people: frozenset[str] = fr
         # "Which bloc is getting involved?" -> "the European Union ..." -> "Why is it doing that?":
         # "it" is the answer, and "doing that" is what the previous question asked about.
         rewritten = re.sub(r"\b(?:it|they)\b(?!\s*\??\s*$)", answered, rewritten, count=1, flags=re.I)
-        if re.search(r"\b(?:do|does|did|doing|done)\s+(?:that|this|so)\b", rewritten, re.I):
-            return f"{rewritten.rstrip(' ?')} ({previous_question.rstrip(' ?')})?"
+    if _DO_THAT.search(rewritten):
+        # "Why did Baku do that?": "do that" is what the previous question asked about, not
+        # a thing to put in place of "that".
+        return f"{rewritten.rstrip(' ?')} ({previous_question.rstrip(' ?')})?"
     topic = _topic(previous_question)
     if topic:
         rewritten = re.sub(

@@ -26,6 +26,12 @@ from rag.condense import condense
             "When was it adopted (the international treaty)?",
         ),
         ("What did Aliyev say about trade?", "What about Putin?", "What did Putin say about trade?"),
+        # "Do that" stands for what the previous question asked about, not for a thing in it.
+        (
+            "How has the city changed the way it builds roads?",
+            "Why did the council do that?",
+            "Why did the council do that (How has the city changed the way it builds roads)?",
+        ),
         # A measure is the measure *of* something: that something comes along.
         (
             "What figure did Aliyev give for total bilateral trade?",
