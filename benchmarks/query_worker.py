@@ -20,7 +20,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import CACHE, emit, peak_rss_mib, rss_mib, summary_ms
+from common import CACHE, ROOT, emit, peak_rss_mib, rss_mib, summary_ms
 from corpus import build
 from questions import questions
 
@@ -178,6 +178,48 @@ def paired(size: int, repeats: int) -> dict[str, Any]:
     }
 
 
+def seeds(repeats: int) -> dict[str, Any]:
+    """The core pipeline's own speed bar: a whole answer on the seed index against
+    embedding the question alone, question by question in one process, taking turns."""
+    import json
+
+    from rag.answer import Pipeline
+    from rag.config import Settings
+
+    settings = Settings(docs_dir=ROOT / "seeds", index_dir=CACHE / "index-seeds", llm="none")
+    pipeline = Pipeline(settings)  # builds the index from seeds/ the first time
+    measured = [
+        case["question"]
+        for path in sorted((ROOT / "tests" / "data").glob("*seeds_qa.jsonl"))
+        for line in path.read_text().splitlines()
+        if line.strip() and isinstance((case := json.loads(line)).get("question"), str)
+    ]
+    for q in measured[:10]:
+        pipeline.answer(q)
+    embed_s: list[float] = []
+    answer_s: list[float] = []
+    for turn in range(repeats * len(measured)):
+        q = measured[turn % len(measured)]
+        pipeline.store._cache.clear()
+        for step in ("embed", "answer") if turn % 2 else ("answer", "embed"):
+            t0 = time.perf_counter()
+            if step == "embed":
+                pipeline.model.embed([q])
+                embed_s.append(time.perf_counter() - t0)
+            else:
+                pipeline.answer(q)
+                answer_s.append(time.perf_counter() - t0)
+    embed, answer = summary_ms(embed_s), summary_ms(answer_s)
+    return {
+        "chunks": pipeline.store.count(),
+        "questions": len(measured),
+        "repeats": repeats,
+        "embed_question": embed,
+        "answer": answer,
+        "answer_over_embed_p50": round(answer["p50_ms"] / embed["p50_ms"], 2),
+    }
+
+
 def keyword_index(size: int) -> dict[str, Any]:
     """What a change to the documents costs the keyword side: rebuild from Chroma, save, load."""
     import tempfile
@@ -261,19 +303,23 @@ def load(size: int, chroma_url: str, threads: int, per_thread: int) -> dict[str,
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("kind", choices=["ours", "baseline", "load", "bm25", "paired"])
-    parser.add_argument("--size", type=int, required=True)
+    parser.add_argument("kind", choices=["ours", "baseline", "load", "bm25", "paired", "seeds"])
+    parser.add_argument("--size", type=int, default=0)
     parser.add_argument("--chroma-url", default="")
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--threads", type=int, default=16)
     parser.add_argument("--per-thread", type=int, default=25)
     args = parser.parse_args()
+    if args.kind != "seeds" and args.size <= 0:
+        parser.error("--size is required")
     if args.kind == "ours":
         emit(ours(args.size, args.chroma_url, args.repeats))
     elif args.kind == "baseline":
         emit(baseline(args.size, args.repeats))
     elif args.kind == "paired":
         emit(paired(args.size, args.repeats))
+    elif args.kind == "seeds":
+        emit(seeds(args.repeats))
     elif args.kind == "bm25":
         emit(keyword_index(args.size))
     else:

@@ -214,6 +214,13 @@ def markdown(report: dict[str, Any]) -> str:
         f"bm25s {m['bm25s']}. Load average at start {m['load_average']}, at end {report['load_average_end']}. "
         f"Run {report['started']} – {report['finished']}.",
     ]
+    seeds = report.get("seeds")
+    if seeds:
+        lines.append(
+            f"Seed index ({seeds['chunks']} chunks, {seeds['questions']} questions × {seeds['repeats']}, taking "
+            f"turns): full answer p50 {seeds['answer']['p50_ms']} ms, embedding the question alone p50 "
+            f"{seeds['embed_question']['p50_ms']} ms: {seeds['answer_over_embed_p50']}× (goal ≤ 3×)."
+        )
     cached = [r for r in runs if get(r, "ingest.cached")]
     if cached:
         lines.append(
@@ -249,6 +256,8 @@ def main() -> int:
     else:
         sizes = [int(s.replace("k", "000")) for s in args.sizes.split(",") if s]
         report = {"machine": machine(), "started": time.strftime("%Y-%m-%d %H:%M:%S"), "sizes": []}
+        log("== seed index")
+        report["seeds"] = worker("query_worker.py", "seeds", "--repeats", max(2, args.repeats))
         for size in sizes:
             result = bench_size(size, args)
             result["ratios"] = ratios(result)
