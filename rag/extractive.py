@@ -97,6 +97,8 @@ _REASON = re.compile(
 _CAUSE = re.compile(rf"\b(?:{_CAUSE_WORDS}|as a result of|believing|fearing|convinced that)\b|^As\b", re.I)
 W_CAUSE = 0.05
 W_LABEL = 0.1
+# A definition list's item for the very code asked about says what it means.
+W_DEFINES = 0.2
 # "that" and "there" only when they open the sentence: mid-sentence they are mostly
 # conjunctions and place adverbs ("signaled that", "there are limits").
 _REFERS_BACK = re.compile(r"\b(?:it|its|this|these|those|they|them)\b|^[\"“]?(?:that|there)\b", re.I)
@@ -273,6 +275,7 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
     per_chunk: dict[str, tuple[float, float, bool, frozenset[str]]] = {}
     why = info.answer_type == "reason"
     label = _label_pattern(info.label) if info.label else None
+    codes = _definition_items(info.codes) if info.codes else None
     out = []
     for c in pool:
         chunk_scores = per_chunk.get(c.chunk.id)
@@ -319,7 +322,8 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
             # A topic the documents have no word for cannot be checked this way.
             typed = not topic_weights[1] or c.dense >= TOPIC_DENSE or topic_coverage >= MIN_TOPIC_COVERAGE
         labelled = label is not None and label.search(c.text) is not None  # "Filter ID: 0x03"
-        fragment = _is_fragment(c, typed and (labelled or info.answer_type in ("number", "date")))
+        defines = codes is not None and codes.match(c.text) is not None  # "- w :: The key has a well known ..."
+        fragment = _is_fragment(c, typed and (labelled or defines or info.answer_type in ("number", "date")))
         value = (
             W_DENSE * c.dense
             + W_LEXICAL * coverage
@@ -331,10 +335,18 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
             + W_NOVELTY * _novelty(c.terms, asked_idf, bm25)
             + (W_CAUSE if why and _CAUSE.search(c.text) else 0)
             + (W_LABEL if labelled else 0)
+            + (W_DEFINES if defines else 0)
         )
         out.append(Scored(c, value, typed and not fragment, names_asked, topic_coverage))
     out.sort(key=lambda s: -s.score)
     return out
+
+
+@lru_cache(maxsize=256)
+def _definition_items(codes: tuple[str, ...]) -> re.Pattern[str]:
+    """A definition list's item for one of ``codes``: "- w :: The key ...", "0 = classic"."""
+    alternatives = "|".join(re.escape(c) for c in codes)
+    return re.compile(rf"^\s*(?:[-*•]\s*)?(?:{alternatives})\s*(?:::|:|=|—|–)\s*\S")
 
 
 @lru_cache(maxsize=256)

@@ -169,6 +169,9 @@ class QuestionInfo:
     # sentence "Filter ID: 0x03" gives that value as a label and its value.
     label: str = ""
     owner: str = ""  # whose role is asked: "Russia" in "Who is Russia's ambassador?"
+    # The codes the question asks the meaning of ("the validity letter 'w'", "values 0 and 1"):
+    # a definition list's item for one ("- w :: The key has ...") answers it.
+    codes: tuple[str, ...] = ()
 
 
 def proper_nouns(text: str) -> list[str]:
@@ -427,7 +430,20 @@ def analyse(question: str) -> QuestionInfo:
         named_thing=named_thing,
         label=_label(own),
         owner=owner,
+        codes=_codes(own),
     )
+
+
+_CODE = re.compile(r"(?<![\w'‘])['‘\"“]([^\s'’\"”]{1,12})['’\"”](?![\w'’])|(?<![\w.-])(\d{1,3})(?![\w.-])")
+
+
+_ASKS_MEANING = re.compile(r"\b(?:means?|meaning|stands? for|denotes?|indicates?)\b", re.I)
+
+
+def _codes(question: str) -> tuple[str, ...]:
+    if not _ASKS_MEANING.search(question):
+        return ()
+    return tuple(dict.fromkeys(a or b for a, b in _CODE.findall(question)))
 
 
 _LABEL = re.compile(

@@ -438,3 +438,28 @@ def test_a_question_about_each_of_two_reports_is_answered_from_both(tmp_path_fac
         "How long did the bridge repairs take, according to each of the two reports?"
     )
     assert {c.source for c in answer.citations} == set(reports), answer.text
+
+
+LISTING = """Key listing format
+
+Field 2 is a letter describing the computed validity of a key.  Currently this
+is a single letter, but be prepared that additional information may follow.
+Here is an example listing: pub:f:1024:17:6C7EE1B8:899817715:1055898235::m:::scESC:
+
+    - o :: Unknown (this key is new to the system)
+    - e :: The key has expired.
+    - f :: The key is fully valid.
+    - w :: The key has a well known private part.
+    - s :: The key has special validity.
+
+Field 3 is the length of the key in bits.
+"""
+
+
+def test_what_a_code_means_is_answered_by_its_item_in_a_definition_list(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    answer = pipeline_over(tmp_path_factory, "listing", {"listing.txt": LISTING}).answer(
+        "What does the validity letter 'w' mean in a key listing?"
+    )
+    assert answer.citations[0].quote.startswith("- w ::"), answer.text

@@ -319,3 +319,15 @@ def test_the_topic_is_what_the_question_asks_about_not_its_speaker_or_adverbs() 
 )
 def test_how_long_is_answered_by_a_length_of_time_also_in_words(sentence: str, holds: bool) -> None:
     assert has_type(sentence, "number", {"how", "long", "did", "the", "repairs", "take"}, "@time") is holds
+
+
+@pytest.mark.parametrize(
+    ("question", "codes"),
+    [
+        ("What does the validity letter 'w' mean?", ("w",)),
+        ("In a 'tru' record, what do the values 0 and 1 stand for?", ("tru", "0", "1")),
+        ("How many records were read in 2024?", ()),  # asks no meaning
+    ],
+)
+def test_the_codes_whose_meaning_is_asked(question: str, codes: tuple[str, ...]) -> None:
+    assert analyse(question).codes == codes
