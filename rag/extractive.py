@@ -98,7 +98,7 @@ _CAUSE = re.compile(rf"\b(?:{_CAUSE_WORDS}|as a result of|believing|fearing|conv
 W_CAUSE = 0.05
 W_LABEL = 0.1
 # A definition list's item for the very code asked about says what it means.
-W_DEFINES = 0.2
+W_DEFINES = 0.3
 # "that" and "there" only when they open the sentence: mid-sentence they are mostly
 # conjunctions and place adverbs ("signaled that", "there are limits").
 _REFERS_BACK = re.compile(r"\b(?:it|its|this|these|those|they|them)\b|^[\"“]?(?:that|there)\b", re.I)
@@ -344,9 +344,10 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
 
 @lru_cache(maxsize=256)
 def _definition_items(codes: tuple[str, ...]) -> re.Pattern[str]:
-    """A definition list's item for one of ``codes``: "- w :: The key ...", "0 = classic"."""
+    """A definition list's item or a table's row for one of ``codes``: "- w :: The key ...",
+    "0 = classic", "|D  | STRAY_CAT | cat page with no source manual page |"."""
     alternatives = "|".join(re.escape(c) for c in codes)
-    return re.compile(rf"^\s*(?:[-*•]\s*)?(?:{alternatives})\s*(?:::|:|=|—|–)\s*\S")
+    return re.compile(rf"^\s*(?:[-*•]\s*|\|\s*)?(?:{alternatives})\s*(?:::|:|=|—|–|\|)\s*\S")
 
 
 @lru_cache(maxsize=256)

@@ -434,7 +434,10 @@ def analyse(question: str) -> QuestionInfo:
     )
 
 
-_CODE = re.compile(r"(?<![\w'‘])['‘\"“]([^\s'’\"”]{1,12})['’\"”](?![\w'’])|(?<![\w.-])(\d{1,3})(?![\w.-])")
+_CODE = re.compile(
+    r"(?<![\w'‘])['‘\"“]([^\s'’\"”]{1,12})['’\"”](?![\w'’])|(?<![\w.-])(\d{1,3})(?![\w.-])|"
+    r"\b(?:letter|code|flag|symbol|character|abbreviation)\s+([A-Za-z]{1,3})\b"
+)
 
 
 _ASKS_MEANING = re.compile(r"\b(?:means?|meaning|stands? for|denotes?|indicates?)\b", re.I)
@@ -443,7 +446,7 @@ _ASKS_MEANING = re.compile(r"\b(?:means?|meaning|stands? for|denotes?|indicates?
 def _codes(question: str) -> tuple[str, ...]:
     if not _ASKS_MEANING.search(question):
         return ()
-    return tuple(dict.fromkeys(a or b for a, b in _CODE.findall(question)))
+    return tuple(dict.fromkeys(a or b or c for a, b, c in _CODE.findall(question)))
 
 
 _LABEL = re.compile(

@@ -456,10 +456,32 @@ Field 3 is the length of the key in bits.
 """
 
 
-def test_what_a_code_means_is_answered_by_its_item_in_a_definition_list(
-    tmp_path_factory: pytest.TempPathFactory,
+TABLE = """Cache entries
+
+Each entry has a type, shown in the ID column of the table below.
+
+  +---+------------+------------------------------------------+
+  |ID | #define    | Description                              |
+  +---+------------+------------------------------------------+
+  |A  | FULL_PAGE  | the full source page                     |
+  |B  | LINK_PAGE  | a page linking to a FULL_PAGE            |
+  |D  | LOST_PAGE  | a formatted page with no source page     |
+  +---+------------+------------------------------------------+
+
+The ID illustrates the precedence of the entries.
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "question", "item"),
+    [
+        (LISTING, "What does the validity letter 'w' mean in a key listing?", "- w ::"),
+        (TABLE, "In the cache entry ID column, what does the letter D mean?", "|D"),
+    ],
+    ids=["definition-list", "table-row"],
+)
+def test_what_a_code_means_is_answered_by_its_own_item_or_row(
+    tmp_path_factory: pytest.TempPathFactory, text: str, question: str, item: str
 ) -> None:
-    answer = pipeline_over(tmp_path_factory, "listing", {"listing.txt": LISTING}).answer(
-        "What does the validity letter 'w' mean in a key listing?"
-    )
-    assert answer.citations[0].quote.startswith("- w ::"), answer.text
+    answer = pipeline_over(tmp_path_factory, "codes", {"doc.txt": text}).answer(question)
+    assert answer.citations[0].quote.startswith(item), answer.text
