@@ -510,9 +510,18 @@ _MONEY = re.compile(
 )
 
 
+# What lasts rather than measures: "how long is the visit" asks for a time.
+_EVENT = re.compile(
+    r"\b(?:take|takes|last|lasts|wait|stay|ago|since|until|visit|trip|meeting|talks|session|war|delay|flight|"
+    r"journey|process|period|tour|term|contract|lease|sentence|break|holiday|course|show|film|game|match)\b"
+)
+
+
 def _focus(question: str) -> str:
     """The stemmed noun counted by "how many X", "how long" or "what is the X of"."""
     q = question.lower()
+    if re.search(r"\bhow long (?:is|are) (?:the|a|an|its|their|this|that|each|every)\b", q) and not _EVENT.search(q):
+        return ""  # "how long is the image header": a length, in whatever unit the documents give it
     if re.search(r"\bhow (?:long|old)\b", q):
         return "@time"
     if re.search(r"\bhow (?:often|frequently)\b", q):
@@ -554,6 +563,7 @@ def split_question(question: str) -> list[str]:
     return parts if len(parts) > 1 else [question]
 
 
+_NUMBER_OF = re.compile(r"\b(?:number|count|maximum|minimum|total) of\s*$", re.I)
 _DURATION_IN_WORDS = re.compile(
     r"\b(?:a|an|several|a few|a couple of|many|some) (?:years?|months?|weeks?|days?|hours?|decades?|centur(?:y|ies))\b",
     re.I,
@@ -600,7 +610,13 @@ def has_type(
         mentions = [pos for pos, tok in tokens if tok in units or tok.rstrip("s") in units]
         if not mentions:
             return not strict and focus != "@time"
-        return any(0 <= _distance(tokens, at, pos) <= 3 for at, _ in numbers for pos in mentions)
+        return any(
+            0 <= _distance(tokens, at, pos) <= 3
+            # "The maximum number of filters ... has been limited to four": the count after its noun.
+            or (0 < _distance(tokens, pos, at) <= 8 and _NUMBER_OF.search(sentence[:pos]) is not None)
+            for at, _ in numbers
+            for pos in mentions
+        )
     if kind == "date" and focus == "@day":
         return any(found.lower() not in question_words for _, found in _found(_DAY, sentence))
     if kind == "date":
