@@ -149,6 +149,7 @@ def condense(question: str, history: History | None, people: frozenset[str] = fr
         # "Which bloc is getting involved?" -> "the European Union ..." -> "Why is it doing that?":
         # "it" is the answer, and "doing that" is what the previous question asked about.
         rewritten = re.sub(r"\b(?:it|they)\b(?!\s*\??\s*$)", answered, rewritten, count=1, flags=re.I)
+        rewritten = re.sub(r"\b(?:its|their)\b", f"{answered}'s", rewritten, count=1, flags=re.I)
     if _DO_THAT.search(rewritten):
         # "Why did Baku do that?": "do that" is what the previous question asked about, not
         # a thing to put in place of "that".

@@ -412,6 +412,9 @@ def analyse(question: str) -> QuestionInfo:
             named = [w for w in match.group(1).split() if not (w.islower() and (w.endswith("ly") or w in _ADVERBS))]
             speaker = tuple(terms(" ".join(named)))
     named_thing, owner = _named_thing(own) if kind in ("who", "person") else ((), "")
+    # "Which Western bloc ...": an adjective of the kind of thing asked for describes the
+    # answer ("the European Union"), which need not repeat it.
+    described = {(stem(w.lower()),) for w in _DESCRIBED_KIND.findall(own)}
     return QuestionInfo(
         numbered=tuple(sorted(numbered_things(asked))),
         focus=_focus(own)
@@ -423,7 +426,7 @@ def analyse(question: str) -> QuestionInfo:
         else "",
         text=question,
         terms=tuple(dict.fromkeys(terms(question))),
-        entities=tuple(dict.fromkeys(e for e in entity_terms if e)),
+        entities=tuple(dict.fromkeys(e for e in entity_terms if e and e not in described)),
         answer_type=kind,
         speaker=speaker,
         topic=tuple(t for t in dict.fromkeys(terms(question)) if t not in speaker and t not in _ADVERB_TERMS),
@@ -447,6 +450,11 @@ def _codes(question: str) -> tuple[str, ...]:
     if not _ASKS_MEANING.search(question):
         return ()
     return tuple(dict.fromkeys(a or b or c for a, b, c in _CODE.findall(question)))
+
+
+_DESCRIBED_KIND = re.compile(
+    r"^\s*(?i:and\s+)?(?i:which|what)\s+([A-Z][a-z]+(?:ern|an|ian|ese|ish|ic))\s+[a-z]+\b"
+)
 
 
 _LABEL = re.compile(

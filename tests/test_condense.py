@@ -63,6 +63,7 @@ def test_it_after_a_which_question_is_the_thing_the_answer_named() -> None:
     assert condense("When did it start?", history) == "When did European Union start?"
     rewritten = condense("Why is it doing that?", history)
     assert rewritten.startswith("Why is European Union doing that (") and "projects" in rewritten
+    assert condense("What is driving its involvement?", history) == "What is driving European Union's involvement?"
 
 
 def test_it_after_a_which_question_is_the_name_of_that_kind_of_thing() -> None:

@@ -340,3 +340,9 @@ def test_a_count_may_follow_its_noun_after_number_of() -> None:
     words = {"how", "many", "filters", "can", "be", "chained"}
     assert has_type("The maximum number of filters in a chain is limited to four.", "number", words, "filter")
     assert not has_type("Four bytes follow the filters in a chain.", "number", words, "filter")
+
+
+def test_a_nationality_describing_the_kind_of_thing_asked_for_is_no_name_the_answer_must_hold() -> None:
+    # "the European Union" answers "which Western bloc" without saying "Western".
+    assert analyse("Which Western bloc has entered into play?").entities == ()
+    assert analyse("Which region have Ukrainian troops pushed into?").entities == (("ukrainian",),)
