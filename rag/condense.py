@@ -30,12 +30,17 @@ _NOUN_PHRASE = re.compile(
 
 
 _AUXILIARY = "is|are|was|were|did|does|do|has|have|had|can|could|will|would|should"
-_WHICH = re.compile(
-    r"^\s*(?:which|what)\s+((?:[\w’'-]+\s+){0,3}?[\w’'-]+)\s+"
-    # An auxiliary ("Which treaty is ...") or the thing's own verb ("Which corridor links ...").
-    rf"(?:{_AUXILIARY}|[a-z]+(?<!s)s|[a-z]+ed)\b",
-    re.I,
-)
+_WHICH_THING = r"^\s*(?:which|what)\s+((?:[\w’'-]+\s+){0,3}?[\w’'-]+)\s+"
+# An auxiliary ("Which treaty is ..."), else the thing's own verb ("Which corridor links ...");
+# an auxiliary first, so that "what Western measures does" asks about the measures.
+_WHICH_BY_AUXILIARY = re.compile(rf"{_WHICH_THING}(?:{_AUXILIARY})\b", re.I)
+_WHICH_BY_VERB = re.compile(rf"{_WHICH_THING}(?:[a-z]+(?<!s)s|[a-z]+ed)\b", re.I)
+
+
+def _which(question: str) -> re.Match[str] | None:
+    return _WHICH_BY_AUXILIARY.match(question) or _WHICH_BY_VERB.match(question)
+
+
 # "education - what is being set up": a subject, then a question of its own about it.
 _OWN_QUESTION = re.compile(rf"^(.+?)\s*[-–—:,;]\s*((?:who|whom|what|when|where|why|how|which|{_AUXILIARY})\b.+)$", re.I)
 _DO_THAT = re.compile(r"\b(?:do|does|did|doing|done)\s+(?:that|this|so)\b", re.I)
@@ -81,7 +86,7 @@ def _person(history: History, people: frozenset[str]) -> str:
 def _answered_thing(history: History) -> str:
     """The name the last answer gave to a "which X" question, if it gave one."""
     question, answer = history[-1]
-    which = _WHICH.match(question)
+    which = _which(question)
     if not which or analyse(question).answer_type in ("number", "date"):
         return ""
     asked = {w.lower() for w in re.findall(r"\w+", question)}
@@ -104,7 +109,7 @@ def _topic(question: str) -> str:
     quoted = re.search(r"[\"“]([^\"“”]{2,40})[\"”]", question)
     if quoted:
         return f'the "{quoted.group(1)}"'  # a term asked about by name
-    which = _WHICH.match(question)
+    which = _which(question)
     if which and which.group(1).split()[0].lower() not in STOPWORDS:
         thing = "the " + which.group(1)  # "Which treaty is mentioned?" -> "the treaty"
         of = _MEASURE_OF.search(question) if _MEASURE.fullmatch(which.group(1).split()[-1]) else None
@@ -169,8 +174,10 @@ def condense(question: str, history: History | None, people: frozenset[str] = fr
     if there:
         rewritten = re.sub(r"\bthere\b", "in " + there, rewritten, flags=re.I)
     if rewritten == question:
-        # Nothing to substitute: carry the previous question's subject along.
-        return f"{question.rstrip(' ?')} ({topic or previous_question.rstrip('?')})?"
+        # Nothing to substitute: carry the previous question's subject along; "them" is never
+        # a single thing ("the Russian region"), so then the whole previous question.
+        plural = re.search(r"\b(?:they|them|their)\b", question, re.I) and not topic.endswith("s")
+        return f"{question.rstrip(' ?')} ({previous_question.rstrip(' ?') if plural or not topic else topic})?"
     return rewritten
 
 

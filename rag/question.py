@@ -452,9 +452,7 @@ def _codes(question: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(a or b or c for a, b, c in _CODE.findall(question)))
 
 
-_DESCRIBED_KIND = re.compile(
-    r"^\s*(?i:and\s+)?(?i:which|what)\s+([A-Z][a-z]+(?:ern|an|ian|ese|ish|ic))\s+[a-z]+\b"
-)
+_DESCRIBED_KIND = re.compile(r"^\s*(?i:and\s+)?(?i:which|what)\s+([A-Z][a-z]+(?:ern|an|ian|ese|ish|ic))\s+[a-z]+\b")
 
 
 _LABEL = re.compile(

@@ -26,6 +26,18 @@ from rag.condense import condense
             "When was it adopted (the international treaty)?",
         ),
         ("What did Aliyev say about trade?", "What about Putin?", "What did Putin say about trade?"),
+        # "Them" is never the single thing the previous question asked for: the whole question comes along.
+        (
+            "Which coastal town have the rebels captured?",
+            "Has the army managed to drive them out?",
+            "Has the army managed to drive them out (Which coastal town have the rebels captured)?",
+        ),
+        # "What Western measures does ...": the measures, not a verb "measures".
+        (
+            "What Western measures does the report mention?",
+            "How does the government answer them?",
+            "How does the government answer them (the Western measures)?",
+        ),
         # "Do that" stands for what the previous question asked about, not for a thing in it.
         (
             "How has the city changed the way it builds roads?",
