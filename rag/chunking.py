@@ -22,6 +22,9 @@ _INLINE_NUMBERED_HEADING = re.compile(r"\s*(\d+(?:\.\d+)*\.?\s+[A-Z][^.\n]{1,60}
 _COLUMN_GAP = re.compile(r"\S {2,}\S")
 _SECTION_NUMBER = re.compile("^" + _SECTION_PREFIX, re.I)
 _MARKDOWN_HEADING = re.compile(r"#{1,6}(?:\s|$)")
+# An Org-mode heading below the top level ("** Documentation on HKP:"); a single "* " also
+# opens a Markdown list item, so it is left to the other rules.
+_ORG_HEADING = re.compile(r"\*{2,6} \S[^\n]{0,78}$")
 # This many headings in a row are a table of contents: text, not the sections' headings.
 CONTENTS_RUN = 4
 # A wrapped sentence going on in lower case ("for user to choose a manager."), not a URL.
@@ -59,7 +62,7 @@ def _looks_like_heading(line: str) -> bool:
     line = line.strip()
     if not line:
         return False
-    if _MARKDOWN_HEADING.match(line):
+    if _MARKDOWN_HEADING.match(line) or _ORG_HEADING.match(line):
         return True
     words = line.split()
     if len(line) > 80 or len(words) > 12 or _COLUMN_GAP.search(_SECTION_NUMBER.sub("", line, count=1)):
@@ -186,7 +189,7 @@ def _paragraph(text: str, start: int, end: int) -> Paragraph:
         end -= 1
     body = text[start:end]
     if "\n" not in body and _looks_like_heading(body):
-        return Paragraph(start, end, True, body.lstrip("#").strip())
+        return Paragraph(start, end, True, body.lstrip("#*").strip())
     if _is_numbered_question(body):
         return Paragraph(start, end, True, " ".join(body.split()))
     inline = _INLINE_NUMBERED_HEADING.match(body)

@@ -35,7 +35,7 @@ from .text import readable
 from .types import Chunk, Document
 
 # Bump when loading or chunking changes, so existing documents are re-chunked.
-PIPELINE_VERSION = "6"
+PIPELINE_VERSION = "7"
 HEADING_WEIGHT = 0.5
 EMBED_BATCH_SENTENCES = 2048
 # Documents are committed a batch at a time; a small cap bounds what a crash loses

@@ -284,3 +284,24 @@ def test_in_a_faq_an_entry_titled_by_a_statement_heads_its_answer_too() -> None:
         "infringement claim, the rights granted to You end.\n\nThis is the main rule of the section.\n"
     )
     assert {c.heading for c in chunk_document(Document("t.txt", "Terms", terms_))} == {"Terms"}
+
+
+ORG = """Key server notes
+
+** Documentation on the lookup protocol:
+A minimal HTTP server on port 11371 answers a GET for /pks/lookup.
+Keys are uploaded with a POST to /pks/add.
+
+*** Options
+The exact switch asks for exact matches only.
+* A Markdown-style list item is not a heading.
+"""
+
+
+def test_org_mode_headings_below_the_top_level_head_their_text() -> None:
+    chunks = chunk_document(Document("org.txt", "Key server notes", ORG))
+    heading_of = {s: c.heading for c in chunks for s in (c.text[a:b] for a, b in c.sentences)}
+    port = next(s for s in heading_of if "11371" in s)
+    assert heading_of[port] == "Documentation on the lookup protocol:"
+    assert heading_of["The exact switch asks for exact matches only."] == "Options"
+    assert "A Markdown-style list item is not a heading." not in {c.heading for c in chunks}
