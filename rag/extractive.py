@@ -305,6 +305,7 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
         typed = (
             not _is_contents(c.text)
             and not _is_question(c.text)
+            and not _is_entry_title(c)
             and has_type(c.text, info.answer_type, question_words, info.focus, strict_focus, bm25.people)
         )
         if typed and info.numbered and names_another(info.numbered, c.text):
@@ -379,6 +380,19 @@ def _is_contents(text: str) -> bool:
 
 
 _NUMBERED_TITLE = re.compile(r"\d+(?:\.\d+)+\.?\s")  # "3.1. ", "2.1.1.1 "; a list's "1. " is not one
+
+
+def _is_entry_title(c: Candidate) -> bool:
+    """Whether the sentence is a numbered entry's title, the answer being below it: the
+    title that heads its chunk, or one quoting what went wrong ("2.2. When building
+    Valgrind, 'make' fails with this:" and the error's lines)."""
+    if _NUMBERED_TITLE.match(c.text) is None:
+        return False
+    first_line, _, rest = c.text.partition("\n")
+    heading = c.chunk.heading
+    return (bool(heading) and " ".join(c.text.split()).startswith(heading)) or (
+        bool(rest.strip()) and first_line.rstrip().endswith(":")
+    )
 
 
 def _is_question(text: str) -> bool:

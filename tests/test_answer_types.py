@@ -485,3 +485,37 @@ def test_what_a_code_means_is_answered_by_its_own_item_or_row(
 ) -> None:
     answer = pipeline_over(tmp_path_factory, "codes", {"doc.txt": text}).answer(question)
     assert answer.citations[0].quote.startswith(item), answer.text
+
+
+WRAPPED_FAQ = """Pump firmware FAQ
+------------------------------------------------------------------------
+1. Building
+------------------------------------------------------------------------
+
+1.1. How long does a full build of the firmware take on a laptop? 
+A full build takes about four minutes on a recent laptop, and the 
+second build is faster because the object files are kept. 
+
+1.2. When building the firmware, 'make' fails with this: 
+    ld: cannot find -lc
+    collect2: ld returned 1 exit status
+    
+You need to install the static C library package of your system. 
+
+------------------------------------------------------------------------
+2. Flashing
+------------------------------------------------------------------------
+
+2.1. Which cable do I need to flash the board? 
+Any USB cable that carries data will do; charging-only cables will 
+not be seen by the flashing tool. 
+"""
+
+
+def test_an_entry_title_quoting_an_error_is_answered_by_the_text_under_it(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    answer = pipeline_over(tmp_path_factory, "wrapped-faq", {"faq.txt": WRAPPED_FAQ}).answer(
+        "Building the firmware fails with 'ld: cannot find -lc'. What do I need?"
+    )
+    assert "static C library" in answer.citations[0].quote, answer.text
