@@ -277,6 +277,11 @@ def person_names(text: str) -> set[str]:
     return found
 
 
+_REACTION_QUESTION = re.compile(
+    r"^\s*what (?:was|is|were|are) ([\w-]+(?: [\w-]+)?)['’]s? (?:first |initial |own )?"
+    r"(?:reaction|response|reply|answer|comment|retort)s?\b",
+    re.I,
+)
 # The documents themselves, as a question names them ("the report", "the analysis").
 _DOCUMENT_WORDS = (
     r"(?:article|analysis|report|piece|author|writer|story|text|document|coverage|op-ed|commentary|editorial)s?"
@@ -327,6 +332,8 @@ def answer_type(question: str) -> str:
         return "other"  # "how did the report characterize ...": the documents' own words, not a quotation
     if re.match(r"^\s*what did\b|^\s*how did\b", q) and _SPEECH_QUESTION.search(q):
         return "speech"
+    if _REACTION_QUESTION.match(q):
+        return "speech"  # "what was Putin's reaction to that figure": what he said to it
     if re.match(r"^\s*why\b", q):
         return "reason"
     if re.match(r"^\s*(?:is|are|was|were|did|does|do|has|have|had|can|could|will|would|should)\b", q):
@@ -399,7 +406,10 @@ def analyse(question: str) -> QuestionInfo:
     entity_terms.extend(tuple(terms(q)) for q in _QUOTED.findall(asked))
     entity_terms.extend((stem(w),) for w in words(asked) if any(ch.isdigit() for ch in w))
     speaker: tuple[str, ...] = ()
-    if kind in ("speech", "opinion", "wording"):
+    reaction = _REACTION_QUESTION.match(re.sub(r"^\s*(?:and|but|so)\b[\s,]*", "", own, flags=re.I))
+    if kind == "speech" and reaction:
+        speaker = tuple(terms(reaction.group(1)))
+    elif kind in ("speech", "opinion", "wording"):
         match = re.search(
             r"\b(?:did|does|do)\s+(?:the\s+)?(.+?)\s+(?:say|tell|state|announce|mention|call|describe|remark|"
             r"comment|note|claim|warn|respond|reply|react|add|think|feel|express|signal|insist|argue|admit|"

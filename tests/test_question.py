@@ -302,6 +302,8 @@ def test_who_wrote_it_is_not_answered_by_who_published_it() -> None:
         ("How did Putin react to the figure?", ("putin",)),
         ("What did Italy say?", ("itali",)),
         ("What did Polad Bulbuloglu later insist he had said?", ("polad", "bulbuloglu")),
+        # Someone's reaction is what they said to it.
+        ("And what was Putin's reaction to that figure?", ("putin",)),
     ],
 )
 def test_the_speaker_is_who_the_question_names_without_its_adverbs(question: str, speaker: tuple[str, ...]) -> None:
