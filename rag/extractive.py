@@ -308,6 +308,8 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
             and not _is_entry_title(c)
             and has_type(c.text, info.answer_type, question_words, info.focus, strict_focus, bm25.people)
         )
+        if typed and info.asks_default and "default" not in about and "default" not in c.previous_terms:
+            typed = False  # "the low-quality modes may not meet ..." says nothing of cjpeg's default
         if typed and info.numbered and names_another(info.numbered, c.text):
             typed = False  # about "Version 3" when "version 2" was asked about
         if typed and info.owner and info.named_thing and role_of_another(info.owner, info.named_thing[-1], c.text):

@@ -172,6 +172,9 @@ class QuestionInfo:
     # The codes the question asks the meaning of ("the validity letter 'w'", "values 0 and 1"):
     # a definition list's item for one ("- w :: The key has ...") answers it.
     codes: tuple[str, ...] = ()
+    # Whether the value asked for is a default ("what ... by default", "the default X"): a
+    # sentence that never says what happens by default does not give it.
+    asks_default: bool = False
 
 
 def proper_nouns(text: str) -> list[str]:
@@ -444,6 +447,7 @@ def analyse(question: str) -> QuestionInfo:
         label=_label(own),
         owner=owner,
         codes=_codes(own),
+        asks_default=_ASKS_DEFAULT.match(own) is not None,
     )
 
 
@@ -453,6 +457,7 @@ _CODE = re.compile(
 )
 
 
+_ASKS_DEFAULT = re.compile(r"^\s*(?:and\s+)?(?:what|which)\b(?:.*\bby default\b|(?: [\w'’-]+){0,6} default\b)", re.I)
 _ASKS_MEANING = re.compile(r"\b(?:means?|meaning|stands? for|denotes?|indicates?)\b", re.I)
 
 

@@ -519,3 +519,21 @@ def test_an_entry_title_quoting_an_error_is_answered_by_the_text_under_it(
         "Building the firmware fails with 'ld: cannot find -lc'. What do I need?"
     )
     assert "static C library" in answer.citations[0].quote, answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "abstains"),
+    [
+        ("The encoder takes a quality setting from 0 to 100; low settings give small files.", True),
+        ("The encoder takes a quality setting from 0 to 100. Its default quality is 75.", False),
+    ],
+    ids=["no-default-given", "default-given"],
+)
+def test_a_default_is_answered_only_by_a_sentence_that_gives_one(
+    tmp_path_factory: pytest.TempPathFactory, text: str, abstains: bool
+) -> None:
+    docs = {"encoder.txt": f"Encoder settings\n\n{text}\nThe decoder reads any file the encoder writes.\n"}
+    answer = pipeline_over(tmp_path_factory, "defaults", docs).answer(
+        "What quality setting does the encoder use by default?"
+    )
+    assert answer.abstained is abstains, answer.text

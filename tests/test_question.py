@@ -348,3 +348,17 @@ def test_a_nationality_describing_the_kind_of_thing_asked_for_is_no_name_the_ans
     # "the European Union" answers "which Western bloc" without saying "Western".
     assert analyse("Which Western bloc has entered into play?").entities == ()
     assert analyse("Which region have Ukrainian troops pushed into?").entities == (("ukrainian",),)
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("What default quality setting does the encoder use?", True),
+        ("What key size does gpg use by default?", True),
+        ("What is the hostname of the default keyserver?", True),
+        # The default is where the question stands, not what it asks for.
+        ("When Debian changes its default Python version, in how many phases are packages rebuilt?", False),
+    ],
+)
+def test_whether_the_value_asked_for_is_a_default(question: str, asks: bool) -> None:
+    assert analyse(question).asks_default is asks
