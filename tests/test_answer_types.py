@@ -492,23 +492,23 @@ WRAPPED_FAQ = """Pump firmware FAQ
 1. Building
 ------------------------------------------------------------------------
 
-1.1. How long does a full build of the firmware take on a laptop? 
-A full build takes about four minutes on a recent laptop, and the 
-second build is faster because the object files are kept. 
+1.1. How long does a full build of the firmware take on a laptop?
+A full build takes about four minutes on a recent laptop, and the
+second build is faster because the object files are kept.
 
-1.2. When building the firmware, 'make' fails with this: 
+1.2. When building the firmware, 'make' fails with this:
     ld: cannot find -lc
     collect2: ld returned 1 exit status
-    
-You need to install the static C library package of your system. 
+
+You need to install the static C library package of your system.
 
 ------------------------------------------------------------------------
 2. Flashing
 ------------------------------------------------------------------------
 
-2.1. Which cable do I need to flash the board? 
-Any USB cable that carries data will do; charging-only cables will 
-not be seen by the flashing tool. 
+2.1. Which cable do I need to flash the board?
+Any USB cable that carries data will do; charging-only cables will
+not be seen by the flashing tool.
 """
 
 
