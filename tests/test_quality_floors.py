@@ -33,6 +33,8 @@ FLOORS = [
     ("specs2_qa.jsonl", DATA / "specs", 0.55, 0.50, 0.30, 0.03),
     ("blind6_seeds_qa.jsonl", SEEDS, 0.85, 0.87, 0.75, 0.03),
     ("refdocs_qa.jsonl", DATA / "refdocs", 0.70, 0.55, 0.80, 0.06),
+    ("blind7_seeds_qa.jsonl", SEEDS, 0.85, 0.78, 0.85, 0.04),
+    ("techdocs_qa.jsonl", DATA / "techdocs", 0.55, 0.40, 0.30, 0.04),
 ]
 
 
