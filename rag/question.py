@@ -280,6 +280,8 @@ def person_names(text: str) -> set[str]:
     return found
 
 
+# "And what did Putin reply?" asks what "What did Putin reply?" asks.
+_OPENING_WORD = re.compile(r"^\s*(?:and|but|so|also|then|ok(?:ay)?|well)\b[\s,]*", re.I)
 _REACTION_QUESTION = re.compile(
     r"^\s*what (?:was|is|were|are) ([\w-]+(?: [\w-]+)?)['’]s? (?:first |initial |own )?"
     r"(?:reaction|response|reply|answer|comment|retort)s?\b",
@@ -292,8 +294,7 @@ _DOCUMENT_WORDS = (
 
 
 def answer_type(question: str) -> str:
-    # "And what did Putin reply?" asks what "What did Putin reply?" asks.
-    q = re.sub(r"^\s*(?:and|but|so|also|then|ok(?:ay)?|well)\b[\s,]*", "", question.strip().lower())
+    q = _OPENING_WORD.sub("", question.strip().lower())
     reported = re.match(r"^\s*what (?:did|does|do)\b", q) and _SPEECH_QUESTION.search(q)
     # "What did the ambassador tell Tass about how much room there is": what he said.
     if _NUMBER_QUESTION.search(re.sub(r"\babout how\b.*", "", q) if reported else q):
@@ -409,7 +410,7 @@ def analyse(question: str) -> QuestionInfo:
     entity_terms.extend(tuple(terms(q)) for q in _QUOTED.findall(asked))
     entity_terms.extend((stem(w),) for w in words(asked) if any(ch.isdigit() for ch in w))
     speaker: tuple[str, ...] = ()
-    reaction = _REACTION_QUESTION.match(re.sub(r"^\s*(?:and|but|so)\b[\s,]*", "", own, flags=re.I))
+    reaction = _REACTION_QUESTION.match(_OPENING_WORD.sub("", own))
     if kind == "speech" and reaction:
         speaker = tuple(terms(reaction.group(1)))
     elif kind in ("speech", "opinion", "wording"):
