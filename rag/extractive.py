@@ -568,13 +568,13 @@ def _companions(best: Scored, ranked: list[Scored], chosen: list[Scored], why: b
     taken = {(s.candidate.chunk.id, s.candidate.position) for s in chosen}
     budget = MAX_ANSWER_WORDS - sum(len(s.candidate.text.split()) for s in chosen)
     out: list[Scored] = []
-    following = next((s for s in ranked[1:] if _is_next(s.candidate, best.candidate)), None)
+    following = _sentence_after(best.candidate, ranked[1:])
     if following is not None and _continues(best, following, budget, why):
         out.append(following)
         budget -= len(following.candidate.text.split())
         if following.candidate.text.rstrip().endswith(":"):
             # "... as lifetime identifiers. Two pools are defined:" -- and then the two.
-            listed = next((s for s in ranked if _is_next(s.candidate, following.candidate)), None)
+            listed = _sentence_after(following.candidate, ranked)
             if listed is not None and len(listed.candidate.text.split()) <= budget:
                 out.append(listed)
                 budget -= len(listed.candidate.text.split())
@@ -625,6 +625,10 @@ _CAUSE_BY_REFERENCE = re.compile(
 
 def _has_quotation(text: str) -> bool:
     return any(mark in text for mark in _QUOTE_MARKS)
+
+
+def _sentence_after(c: Candidate, ranked: list[Scored]) -> Scored | None:
+    return next((s for s in ranked if _is_next(s.candidate, c)), None)
 
 
 def _is_next(c: Candidate, after: Candidate) -> bool:
