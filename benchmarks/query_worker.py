@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import CACHE, ROOT, emit, peak_rss_mib, rss_mib, summary_ms
 from corpus import build
-from questions import questions
+from questions import from_qa_files, questions
 
 
 def _settings(size: int, chroma_url: str) -> Any:
@@ -181,19 +181,12 @@ def paired(size: int, repeats: int) -> dict[str, Any]:
 def seeds(repeats: int) -> dict[str, Any]:
     """The core pipeline's own speed bar: a whole answer on the seed index against
     embedding the question alone, question by question in one process, taking turns."""
-    import json
-
     from rag.answer import Pipeline
     from rag.config import Settings
 
     settings = Settings(docs_dir=ROOT / "seeds", index_dir=CACHE / "index-seeds", llm="none")
     pipeline = Pipeline(settings)  # builds the index from seeds/ the first time
-    measured = [
-        case["question"]
-        for path in sorted((ROOT / "tests" / "data").glob("*seeds_qa.jsonl"))
-        for line in path.read_text().splitlines()
-        if line.strip() and isinstance((case := json.loads(line)).get("question"), str)
-    ]
+    measured = from_qa_files(sorted((ROOT / "tests" / "data").glob("*seeds_qa.jsonl")))
     for q in measured[:10]:
         pipeline.answer(q)
     embed_s: list[float] = []

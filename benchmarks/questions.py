@@ -14,10 +14,10 @@ QA_FILES = ("seeds_qa.jsonl", "licenses_qa.jsonl", "holdout_qa.jsonl")
 _HEADING = re.compile(r"^# ([A-Za-z][\w.]{3,60})$", re.M)
 
 
-def _from_qa_files() -> list[str]:
+def from_qa_files(paths: list[Path]) -> list[str]:
+    """The single-turn questions of these Q&A files (missing files skipped)."""
     out = []
-    for name in QA_FILES:
-        path = ROOT / "tests" / "data" / name
+    for path in paths:
         if not path.is_file():
             continue
         for line in path.read_text().splitlines():
@@ -41,6 +41,10 @@ def _from_corpus(corpus: Path, wanted: int) -> list[str]:
 
 def questions(corpus: Path, generated: int = 60) -> tuple[list[str], list[str]]:
     """(warm-up questions, measured questions): disjoint, in a fixed shuffled order."""
-    pool = list(dict.fromkeys(_from_qa_files() + _from_corpus(corpus, generated)))
+    pool = list(
+        dict.fromkeys(
+            from_qa_files([ROOT / "tests" / "data" / name for name in QA_FILES]) + _from_corpus(corpus, generated)
+        )
+    )
     random.Random(20241125).shuffle(pool)
     return pool[:10], pool[10:]
