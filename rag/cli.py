@@ -217,6 +217,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader stopped reading ("rag ask ... | head -1"): nothing went wrong to report.
+        # Standard output points at nothing from here on, so the flush at exit is quiet too.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 1
     except Exception as exc:
         if os.environ.get("RAG_DEBUG"):
             raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -78,3 +79,28 @@ def test_ask_never_imports_gradio(env: dict[str, str]) -> None:
     code = "import sys, rag.cli; rag.cli.main(['ask', 'Who hosted the dinner?']); print('gradio' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert result.stdout.strip().endswith("False")
+
+
+class _ClosedPipe:
+    """A standard output whose reader has gone away, as under "rag ask ... | head -1"."""
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def flush(self) -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def fileno(self) -> int:
+        raise io.UnsupportedOperation("fileno")  # as a captured stream has none
+
+
+def test_a_reader_that_stops_reading_gets_no_error_message(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rag.cli import main
+
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setattr(sys, "stdout", _ClosedPipe())
+    assert main(["ask", "Who is Azerbaijan's ambassador to Moscow?"]) == 1
+    assert capsys.readouterr().err == ""
