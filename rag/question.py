@@ -121,13 +121,16 @@ _NUMBER_QUESTION = re.compile(
     r"\b(?:which|what) " + _MODIFIERS + r"version(?! of\b)\b|"
     # A bound or extent: "the upper limit on the size", "the smallest and largest sizes".
     r"\b(?:upper|lower|maximum|minimum|max|min|smallest|largest|biggest|highest|lowest)\b.*"
-    r"\b(?:limit|size|sizes|length|number|value|values|amount|count|distance|range|capacity)\b|"
+    r"\b(?:limit|size|sizes|length|width|height|depth|number|value|values|amount|count|distance|range|capacity)\b|"
     r"\bwhat (?:is|are|was|were) the (?:\w+ )?(?:limits?|maximum|minimum|range)\b|\bwhat range\b|"
     r"\bwhat (?:sentence|age|distance|duration|height|weight|speed|"
     r"temperature|salary|rate|penalty|fine) (?:has|did|was|is|will|does|do|were|are)\b",
     re.I,
 )
 _DAY_QUESTION = re.compile(r"\b(?:what|which)\s+(?:exact\s+|precise\s+)?(?:day|date)\b", re.I)
+_YEAR_QUESTION = re.compile(r"\b(?:what|which)\s+year\b", re.I)
+# A year: "1995", "the 1990s", or one counted from now ("last year", "two years ago").
+_YEAR = re.compile(r"\b(?:(?:19|20)\d{2}s?|(?:last|this|next) year|[\w-]+ years? ago)\b", re.I)
 _DATE_QUESTION = re.compile(
     r"^\s*when\s+(?:did|do|does|is|was|were|will|would|has|have|had|can|could|should|are)\b|"
     r"\b(?:what|which) (?:year|date|month|day|time|decade|century)\b|\bsince when\b|"
@@ -437,6 +440,8 @@ def analyse(question: str) -> QuestionInfo:
         if kind == "definition"
         else "@day"
         if kind == "date" and _DAY_QUESTION.search(own)
+        else "@year"
+        if kind == "date" and _YEAR_QUESTION.search(own)
         else "",
         text=question,
         terms=tuple(dict.fromkeys(terms(question))),
@@ -639,6 +644,9 @@ def has_type(
             for at, _ in numbers
             for pos in mentions
         )
+    if kind == "date" and focus == "@year":
+        # "In what year was it released?" is not answered by "the most recent version".
+        return any(found.lower() not in question_words for _, found in _found(_YEAR, sentence))
     if kind == "date" and focus == "@day":
         return any(found.lower() not in question_words for _, found in _found(_DAY, sentence))
     if kind == "date":

@@ -60,9 +60,11 @@ def words(text: str) -> list[str]:
     if "-\n" in text:
         text = _BROKEN_WORD.sub(r"\1", text)
     for word in _WORD.findall(text.replace("’", "'")):
-        word = word.lower()
-        if word.endswith("'s"):
+        if word.endswith(("'s", "'S")):
             word = word[:-2]
+        elif len(word) > 2 and word[-1] == "s" and word[:-1].isupper():
+            word = word[:-1]  # an acronym's plural: "RFCs" are RFCs, "IDs" ids
+        word = word.lower()
         out.append(word.replace(",", "") if "," in word else word)
     return out
 

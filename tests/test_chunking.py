@@ -231,6 +231,12 @@ def test_words_broken_across_lines_are_joined_in_terms_and_in_what_is_embedded()
     assert readable("the python-dev-is-\n  python2 package") == "the python-dev-is-python2 package"
 
 
+def test_an_acronyms_plural_is_the_acronym_and_an_upper_case_possessive_is_dropped() -> None:
+    assert terms("Which RFCs and APIs give the IDs?") == terms("Which RFC and API give the ID?")
+    assert terms("ZLIB'S FORMAT") == terms("zlib format")
+    assert terms("GAS PRICES") == terms("gas prices")  # shouted words keep their last letter
+
+
 PUMP_FAQ = (
     "Pump FAQ\n\n1.1. How do I prime the pump?\n\nFill the housing with water.\n\n"
     "1.2. Is it possible to run the pump without any water in its housing for a\nshort time?\n\n"

@@ -246,6 +246,20 @@ def test_a_year_inside_a_phrase_is_no_count_and_a_day_question_wants_a_day() -> 
     assert has_type("He said so at an August 19 meeting.", "date", asked, info.focus)
 
 
+def test_a_year_question_wants_a_year_not_any_time_word() -> None:
+    info = analyse("In what year was the first version of zlib released?")
+    assert (info.answer_type, info.focus) == ("date", "@year")
+    asked = {w.lower() for w in info.text.rstrip("?").split()}
+    assert not has_type("Note that you should be using the most recent version of zlib.", "date", asked, info.focus)
+    assert not has_type("It was released on a Monday in spring.", "date", asked, info.focus)
+    assert has_type("Version 1.0 was released in 1995.", "date", asked, info.focus)
+    assert has_type("It came out two years ago.", "date", asked, info.focus)
+
+
+def test_a_bound_on_a_dimension_asks_for_a_number() -> None:
+    assert analyse("What is the largest image width and height cjpeg can compress?").answer_type == "number"
+
+
 def test_a_role_named_as_someone_elses_does_not_answer_whose_role_was_asked() -> None:
     assert analyse("Who is Russia's ambassador to Azerbaijan?").owner == "Russia"
     sentence = "Tass interviewed the Azerbaijani ambassador to Moscow, Polad Bulbuloglu."
