@@ -118,7 +118,7 @@ _NUMBER_QUESTION = re.compile(
     # Quantities asked for by their measure: "what prison sentence", "what age".
     r"\b(?:prison|jail) (?:sentence|term)\b|"
     # A version (a release may have a name): "which dpkg release version first shipped it".
-    r"\b(?:which|what) " + _MODIFIERS + r"version(?! of\b)\b|"
+    r"\b(?:which|what) " + _MODIFIERS + r"(?:version|release)(?! of\b)\b|"
     # A bound or extent: "the upper limit on the size", "the smallest and largest sizes".
     r"\b(?:upper|lower|maximum|minimum|max|min|smallest|largest|biggest|highest|lowest)\b.*"
     r"\b(?:limit|size|sizes|length|width|height|depth|number|value|values|amount|count|distance|range|capacity)\b|"
@@ -412,6 +412,8 @@ def analyse(question: str) -> QuestionInfo:
     # A quoted term is asked about by that name: "how does it define the "source code"".
     entity_terms.extend(tuple(terms(q)) for q in _QUOTED.findall(asked))
     entity_terms.extend((stem(w),) for w in words(asked) if any(ch.isdigit() for ch in w))
+    # So is a name as a machine reads it: "when was the -wipe option added", "parse_date".
+    entity_terms.extend(tuple(terms(m.group())) for m in _LITERAL.finditer(asked))
     speaker: tuple[str, ...] = ()
     reaction = _REACTION_QUESTION.match(_OPENING_WORD.sub("", own))
     if kind == "speech" and reaction:
@@ -553,6 +555,8 @@ def _focus(question: str) -> str:
         return "@time"
     if re.search(r"\bhow (?:often|frequently)\b", q):
         return "@frequency"
+    if re.search(r"\b(?:which|what) " + _MODIFIERS + r"release\b(?! version)", q):
+        return "@release"
     if re.search(r"\b(?:percentage|percent|per cent)\b", q):
         return "@percent"
     if re.search(r"\bhow much\b", q) and re.search(
@@ -615,6 +619,9 @@ def has_type(
         return True  # "more than a year", "several years": a length of time without a figure
     if kind == "number" and focus == "@frequency":
         return bool(_found(_FREQUENCY, sentence))  # "daily", "every five minutes": no figure needed
+    if kind == "number" and focus == "@release":
+        # "Which release added -Q?": one numbered ("4.89") or named ("Debian Bullseye").
+        return has_type(sentence, "number", question_words) or has_type(sentence, "place", question_words)
     if kind == "number":
         numbered = _SECTION_NUMBER.match(sentence)
         after_number = numbered.end() if numbered else 0

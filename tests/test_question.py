@@ -48,9 +48,9 @@ from rag.text import acronyms
         ("What did the ambassador tell the agency about how much room there is for consulates?", "speech", ""),
         # The documents' own description of something, not anyone's quotation.
         ("How did the report characterize the tone of his remarks?", "other", ""),
-        # A version is a number; a release may have a name ("Bullseye").
+        # A version is a number; a release is numbered or named ("Bullseye").
         ("Which dpkg release version first shipped trigger support?", "number", ""),
-        ("For which Debian release was the old stack dropped?", "other", ""),
+        ("For which Debian release was the old stack dropped?", "number", "@release"),
         # A figure in a unit it names.
         ("What key size in bits does it use by default?", "number", "bit"),
     ],
@@ -254,6 +254,18 @@ def test_a_year_question_wants_a_year_not_any_time_word() -> None:
     assert not has_type("It was released on a Monday in spring.", "date", asked, info.focus)
     assert has_type("Version 1.0 was released in 1995.", "date", asked, info.focus)
     assert has_type("It came out two years ago.", "date", asked, info.focus)
+
+
+def test_a_release_asked_for_is_numbered_or_named_and_the_option_asked_about_must_be_named() -> None:
+    info = analyse("In which Valgrind release was the --keep-debuginfo option introduced?")
+    assert (info.answer_type, info.focus) == ("number", "@release")
+    assert ("keep", "debuginfo") in info.entities  # an option is asked about by its name
+    asked = {w.lower() for w in info.text.rstrip("?").split()}
+    assert not has_type("If you use the option --keep-debuginfo=yes, memory grows.", "number", asked, info.focus)
+    assert has_type("The option was added in Valgrind 3.14.", "number", asked, info.focus)
+    debian = analyse("For which Debian release was the Python 2 stack supposed to be dropped?")
+    words_asked = {w.lower() for w in debian.text.rstrip("?").split()}
+    assert has_type("It was to be dropped for Bullseye.", "number", words_asked, debian.focus)
 
 
 def test_a_bound_on_a_dimension_asks_for_a_number() -> None:
