@@ -73,6 +73,9 @@ def _person(history: History, people: frozenset[str]) -> str:
     names_in_answer = [p for p in proper_nouns(answer) if not set(p.lower().split()) & asked]
     if analyse(question).answer_type in ("who", "person") and names_in_answer:
         return max(names_in_answer, key=lambda p: (len(p.split()) > 1, -names_in_answer.index(p)))
+    if identity and not names_in_answer and len(identity.group(1).split()) <= 6:
+        # "Who is Azerbaijan's envoy to Moscow?" unanswered: "he" is still that envoy.
+        return identity.group(1)
     topic = _topic(question)
     for names in (proper_nouns(question), proper_nouns(answer)):
         # "What did Aliyev say about Putin?" + "what did he add?": he is the speaker.

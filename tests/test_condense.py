@@ -155,3 +155,11 @@ def test_he_after_who_is_x_is_x_not_a_name_in_the_answer() -> None:
     assert condense("Where was he while the two leaders met?", history) == (
         "Where was Ruben Vardanian while the two leaders met?"
     )
+
+
+def test_he_after_an_unanswered_who_is_question_is_the_person_that_question_described() -> None:
+    history = [("Who is Azerbaijan's envoy to Moscow?", "The documents do not say. They never mention envoy.")]
+    people = frozenset({"putin", "aliyev", "bulbuloglu"})
+    assert condense("What did he tell Tass about consulates?", history, people) == (
+        "What did Azerbaijan's envoy to Moscow tell Tass about consulates?"
+    )
