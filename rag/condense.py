@@ -106,6 +106,12 @@ _MEASURE = re.compile(r"(?:figure|number|amount|value|total|share|sum|percentage
 _MEASURE_OF = re.compile(r"\b(?:for|of|on)\s+[^?,;]+", re.I)
 
 
+# What a "how much is ..." question measures: the figure's subject.
+_MEASURED = re.compile(r"\bhow (?:much|many)\s+(?:is|are|was|were)\s+(?:the\s+)?([^?,]+?)\s*\??\s*$", re.I)
+# "that figure", "this number": the figure the previous answer gave.
+_THAT_FIGURE = re.compile(r"\b(?:that|this|the) (?:figure|number|amount|sum|total|estimate)\b", re.I)
+
+
 def _topic(question: str) -> str:
     """The subject matter of a question: what it asks "about" ("the trade turnover
     between the two countries"), else its last noun phrase ("the consulate")."""
@@ -118,6 +124,9 @@ def _topic(question: str) -> str:
         of = _MEASURE_OF.search(question) if _MEASURE.fullmatch(which.group(1).split()[-1]) else None
         # "What figure did Aliyev give for total bilateral trade?": the figure *for trade*.
         return f"{thing} {of.group(0).rstrip(' ?')}" if of else thing
+    measured = _MEASURED.search(question)
+    if measured:
+        return "the " + measured.group(1)  # "how much is total trade turnover between ..."
     about = re.search(r"\babout\s+(?:(?:the|a|an)\s+)?([^?]+?)\s*\??\s*$", question, re.I)
     if about and about.group(1).split()[0].lower() not in STOPWORDS:
         return about.group(1) if about.group(1)[:1].isupper() else "the " + about.group(1)
@@ -170,6 +179,8 @@ def condense(question: str, history: History | None, people: frozenset[str] = fr
             rewritten,
             flags=re.I,
         )
+    if topic and _MEASURED.search(previous_question):
+        rewritten = _THAT_FIGURE.sub(topic, rewritten)
     if topic:
         # "What does each one grant?" after a question about "contributors".
         rewritten = _ONE.sub(lambda m: f"{m.group(1)} {topic.split(None, 1)[-1].strip(chr(34))}", rewritten)

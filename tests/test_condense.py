@@ -26,6 +26,12 @@ from rag.condense import condense
             "When was it adopted (the international treaty)?",
         ),
         ("What did Aliyev say about trade?", "What about Putin?", "What did Putin say about trade?"),
+        # "That figure" is the figure the previous question asked for, by its subject.
+        (
+            "Roughly how much is total trade turnover between the two countries?",
+            "How did Putin react to that figure?",
+            "How did Putin react to the total trade turnover between the two countries?",
+        ),
         # "Them" is never the single thing the previous question asked for: the whole question comes along.
         (
             "Which coastal town have the rebels captured?",
