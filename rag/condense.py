@@ -195,8 +195,10 @@ def condense(question: str, history: History | None, people: frozenset[str] = fr
     return rewritten
 
 
+# A role with its determiner ("the ambassador", "Azerbaijan's envoy", "the Russian
+# president"): "what official post" names no official.
 _ROLE_NOUN = re.compile(
-    r"\b(?:ambassador|president|minister|official|spokes(?:man|woman|person)|leader|adviser|advisor|counterpart|"
+    r"\b(?:the|a|an|this|that|its|their|[\w-]+['’]s)\s+(?:[\w-]+\s+)?(?:ambassador|president|minister|official|spokes(?:man|woman|person)|leader|adviser|advisor|counterpart|"
     r"envoy|chairman|chairwoman|director|mayor|king|queen|chancellor|secretary|governor|senator|premier|"
     r"author|founder|owner|wife|husband)s?\b",
     re.I,

@@ -19,7 +19,7 @@ _FUNCTION_CAPS = frozenset(
     would will should may might must after before during since while although though as by from
     with without according following ahead behind meanwhile moreover furthermore however also
     yes no not there here then so such other another some many most each every all both either
-    neither one two three mr mrs ms dr president minister""".split()
+    neither one two three mr mrs ms dr president vice minister""".split()
 )
 _ROLE = re.compile(
     r"\b(?:employers?|employees?|schools?|universit(?:y|ies)|authors?|holders?|owners?|licensors?|licensees?|"

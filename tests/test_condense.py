@@ -169,3 +169,16 @@ def test_he_after_an_unanswered_who_is_question_is_the_person_that_question_desc
     assert condense("What did he tell Tass about consulates?", history, people) == (
         "What did Azerbaijan's envoy to Moscow tell Tass about consulates?"
     )
+
+
+def test_she_after_who_is_the_first_lady_is_her_name_and_what_official_post_names_nobody() -> None:
+    history = [
+        (
+            "Who is Azerbaijan's first lady?",
+            "In Baku, first lady and Vice President Mehriban Aliyeva gave him a kiss. [1]",
+        )
+    ]
+    people = frozenset({"putin", "aliyev", "aliyeva", "mehriban"})
+    assert condense("Besides being first lady, what official post does she hold?", history, people) == (
+        "Besides being first lady, what official post does Mehriban Aliyeva hold?"
+    )
