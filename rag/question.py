@@ -455,7 +455,7 @@ def analyse(question: str) -> QuestionInfo:
         label=_label(own),
         owner=owner,
         codes=_codes(own),
-        asks_default=_ASKS_DEFAULT.match(own) is not None,
+        asks_default=_ASKS_DEFAULT.search(own) is not None,
     )
 
 
@@ -465,7 +465,16 @@ _CODE = re.compile(
 )
 
 
-_ASKS_DEFAULT = re.compile(r"^\s*(?:and\s+)?(?:what|which)\b(?:.*\bby default\b|(?: [\w'’-]+){0,6} default\b)", re.I)
+_ASKS_DEFAULT = re.compile(
+    r"^\s*(?:and\s+)?(?:what|which)\b(?:.*\bby default\b|(?: [\w'’-]+){0,6} default\b)|"
+    # What happens when nothing is chosen is the default: "if I don't pass -quality, what
+    # quality does it use?", "which format does it write if none is given?"
+    r"\b(?:if|when|unless) (?:I|you|we|one|the user) (?:do not|don't|don’t|never) (?:pass|give|specify|set|pick|"
+    r"choose|select|provide|supply|use|say)\b|\bwithout (?:passing|giving|specifying|setting|picking|choosing|"
+    r"selecting|any)\b|\bif (?:none|nothing|no \w+) is (?:given|specified|set|chosen|picked|selected)\b|"
+    r"\b(?:if|when) (?:it is |they are )?(?:omitted|unspecified|not (?:given|specified|set))\b",
+    re.I,
+)
 _ASKS_MEANING = re.compile(r"\b(?:means?|meaning|stands? for|denotes?|indicates?)\b", re.I)
 
 

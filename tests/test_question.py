@@ -384,6 +384,11 @@ def test_a_nationality_describing_the_kind_of_thing_asked_for_is_no_name_the_ans
         ("What is the hostname of the default keyserver?", True),
         # The default is where the question stands, not what it asks for.
         ("When Debian changes its default Python version, in how many phases are packages rebuilt?", False),
+        # What is used when nothing is chosen is the default.
+        ("If I don't pass -quality to the encoder, what quality setting does it use?", True),
+        ("Which output format does the decoder write if none is given?", True),
+        ("What does it print without any options?", True),
+        ("If I pass -quality 90, what does the encoder do?", False),
     ],
 )
 def test_whether_the_value_asked_for_is_a_default(question: str, asks: bool) -> None:
