@@ -532,7 +532,7 @@ def role_of_another(owner: str, role: str, sentence: str) -> bool:
 
 
 _AUX = r"(?:were|was|are|is|did|do|does|had|have|has|will|would|could|can|should|in|of|per|on|at|for|from|to|by)"
-TIME_UNITS = frozenset("year month week day hour minut decad centuri".split())
+TIME_UNITS = frozenset("year month week day hour minut second decad centuri".split())
 # How often: "every 30 seconds", "daily", "twice a year", "three times per week".
 _FREQUENCY = re.compile(
     r"\b(?:every|each)\s+(?:[\w-]+\s+){0,3}?(?:second|minute|hour|day|night|week|month|year|time)s?\b|"
@@ -627,7 +627,8 @@ def has_type(
     if kind == "number" and focus == "@time" and _found(_DURATION_IN_WORDS, sentence):
         return True  # "more than a year", "several years": a length of time without a figure
     if kind == "number" and focus == "@frequency":
-        return bool(_found(_FREQUENCY, sentence))  # "daily", "every five minutes": no figure needed
+        # "daily", "every five minutes": no figure needed; or the interval ("sleeps 15 seconds").
+        return bool(_found(_FREQUENCY, sentence)) or has_type(sentence, "number", question_words, "@time")
     if kind == "number" and focus == "@release":
         # "Which release added -Q?": one numbered ("4.89") or named ("Debian Bullseye").
         return has_type(sentence, "number", question_words) or has_type(sentence, "place", question_words)

@@ -268,6 +268,17 @@ def test_a_release_asked_for_is_numbered_or_named_and_the_option_asked_about_mus
     assert has_type("It was to be dropped for Bullseye.", "number", words_asked, debian.focus)
 
 
+def test_how_often_is_answered_by_a_frequency_or_by_the_interval_in_seconds() -> None:
+    info = analyse("If I run lsof with -r and no number after it, how often does it rescan?")
+    assert (info.answer_type, info.focus) == ("number", "@frequency")
+    asked = {w.lower() for w in info.text.rstrip("?").split()}
+    assert has_type("It sleeps for a default 15 seconds, then lists them again.", "number", asked, info.focus)
+    assert has_type("The index is rebuilt daily.", "number", asked, info.focus)
+    assert not has_type("It lists 15 files, then stops.", "number", asked, info.focus)
+    waits = analyse("How long does it wait?")
+    assert has_type("It waits 30 seconds.", "number", {"how", "long", "does", "it", "wait"}, waits.focus)
+
+
 def test_a_bound_on_a_dimension_asks_for_a_number() -> None:
     assert analyse("What is the largest image width and height cjpeg can compress?").answer_type == "number"
 
