@@ -348,9 +348,10 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
 @lru_cache(maxsize=256)
 def _definition_items(codes: tuple[str, ...]) -> re.Pattern[str]:
     """A definition list's item or a table's row for one of ``codes``: "- w :: The key ...",
-    "0 = classic", "|D  | STRAY_CAT | cat page with no source manual page |"."""
+    "0 = classic", "|D  | STRAY_CAT | cat page with no source manual page |", and a row of
+    columns set apart by spaces ("bold            weight          200")."""
     alternatives = "|".join(re.escape(c) for c in codes)
-    return re.compile(rf"^\s*(?:[-*•]\s*|\|\s*)?(?:{alternatives})\s*(?:::|:|=|—|–|\|)\s*\S")
+    return re.compile(rf"^\s*(?:[-*•]\s*|\|\s*)?(?:{alternatives})(?:\s*(?:::|:|=|—|–|\|)|[ \t]{{2,}})\s*\S")
 
 
 @lru_cache(maxsize=256)

@@ -110,11 +110,13 @@ _SPEECH_QUESTION = re.compile(
 # no ambassador.
 _MODIFIERS = r"(?:(?!(?:is|was|are|were|did|does|do|has|have|had|can|could|will|would|should)\b)[\w-]+ ){0,2}"
 _NUMBER_QUESTION = re.compile(
-    r"\bhow (?:many|much|long|old|big|large|far|often)\b|\bwhat " + _MODIFIERS + r"(?:percent(?:age)?|share|"
+    r"\bhow (?:many|much|long|old|big|large|far|often)\b|\b(?:what|which) " + _MODIFIERS + r"(?:percent(?:age)?|share|"
     r"number|amount|figure|proportion|sum|total|value|size|length|population|price|cost|volume|turnover)\b|"
     r"\bnumber of\b|\bwhat(?:'s|’s| is| was| are| were)? (?:the |its |their )?(?:total |overall |approximate )?"
     r"(?:percent(?:age)?|share|number|amount|figure|proportion|sum|value|size|length|population|price|cost|"
     r"volume|count|turnover)\b|"
+    # "What numeric weight does 'bold' stand for?"
+    r"\b(?:what|which) (?:numeric|numerical) [\w-]+|"
     # Quantities asked for by their measure: "what prison sentence", "what age".
     r"\b(?:prison|jail) (?:sentence|term)\b|"
     # A version (a release may have a name): "which dpkg release version first shipped it".

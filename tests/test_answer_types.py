@@ -472,13 +472,30 @@ The ID illustrates the precedence of the entries.
 """
 
 
+COLUMNS = """Font constants
+
+Constants are symbolic names for common font values, listed with their property:
+
+  Constant        Property        Value
+  -------------------------------------
+  light           weight          50
+  medium          weight          100
+  bold            weight          200
+  black           weight          210
+  roman           slant           0
+
+A constant may be used wherever its property's integer value is expected.
+"""
+
+
 @pytest.mark.parametrize(
     ("text", "question", "item"),
     [
         (LISTING, "What does the validity letter 'w' mean in a key listing?", "- w ::"),
         (TABLE, "In the cache entry ID column, what does the letter D mean?", "|D"),
+        (COLUMNS, "What numeric weight does the constant 'bold' stand for?", "bold "),
     ],
-    ids=["definition-list", "table-row"],
+    ids=["definition-list", "table-row", "space-aligned-row"],
 )
 def test_what_a_code_means_is_answered_by_its_own_item_or_row(
     tmp_path_factory: pytest.TempPathFactory, text: str, question: str, item: str

@@ -48,6 +48,8 @@ from rag.text import acronyms
         ("What did the ambassador tell the agency about how much room there is for consulates?", "speech", ""),
         # The documents' own description of something, not anyone's quotation.
         ("How did the report characterize the tone of his remarks?", "other", ""),
+        ("Which FC_DEBUG value reports the loaded config files?", "number", ""),
+        ("What numeric weight does 'bold' stand for?", "number", ""),
         # A version is a number; a release is numbered or named ("Bullseye").
         ("Which dpkg release version first shipped trigger support?", "number", ""),
         ("For which Debian release was the old stack dropped?", "number", "@release"),
