@@ -409,13 +409,15 @@ def analyse(question: str) -> QuestionInfo:
     asked = _CONTEXT_BRACKET.sub("?", question)
     own = _interrogative(asked)
     # "the Putin-Aliyev talks" name two people, each an entity of its own.
-    names = [part for p in proper_nouns(asked) for part in (p.split("-") if " " not in p else [p])]
+    # The names the question itself holds: "lsof hangs on DNS lookups. Which two options
+    # turn them off?" is answered by "-n ... avoids host name lookups", which names no DNS.
+    names = [part for p in proper_nouns(own) for part in (p.split("-") if " " not in p else [p])]
     entity_terms: list[tuple[str, ...]] = [tuple(terms(p)) for p in names]
     # A quoted term is asked about by that name: "how does it define the "source code"".
-    entity_terms.extend(tuple(terms(q)) for q in _QUOTED.findall(asked))
-    entity_terms.extend((stem(w),) for w in words(asked) if any(ch.isdigit() for ch in w))
+    entity_terms.extend(tuple(terms(q)) for q in _QUOTED.findall(own))
+    entity_terms.extend((stem(w),) for w in words(own) if any(ch.isdigit() for ch in w))
     # So is a name as a machine reads it: "when was the -wipe option added", "parse_date".
-    entity_terms.extend(tuple(terms(m.group())) for m in _LITERAL.finditer(asked))
+    entity_terms.extend(tuple(terms(m.group())) for m in _LITERAL.finditer(own))
     speaker: tuple[str, ...] = ()
     reaction = _REACTION_QUESTION.match(_OPENING_WORD.sub("", own))
     if kind == "speech" and reaction:

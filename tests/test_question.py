@@ -281,6 +281,13 @@ def test_how_often_is_answered_by_a_frequency_or_by_the_interval_in_seconds() ->
     assert has_type("It waits 30 seconds.", "number", {"how", "long", "does", "it", "wait"}, waits.focus)
 
 
+def test_names_in_the_statement_before_a_question_set_it_up_and_need_not_be_in_the_answer() -> None:
+    info = analyse("lsof hangs on DNS and service-name lookups. Which two options turn those lookups off?")
+    assert info.entities == ()
+    assert "dns" in info.terms  # still words of the question, for finding the passage
+    assert analyse("Which two options turn DNS lookups off?").entities == (("dns",),)
+
+
 def test_a_bound_on_a_dimension_asks_for_a_number() -> None:
     assert analyse("What is the largest image width and height cjpeg can compress?").answer_type == "number"
 
