@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from .question import analyse, proper_nouns
-from .text import STOPWORDS
+from .text import STOPWORDS, stem
 
 History = list[tuple[str, str]]
 
@@ -167,6 +167,7 @@ def condense(question: str, history: History | None, people: frozenset[str] = fr
         # "it" is the answer, and "doing that" is what the previous question asked about.
         rewritten = re.sub(r"\b(?:it|they)\b(?!\s*\??\s*$)", answered, rewritten, count=1, flags=re.I)
         rewritten = re.sub(r"\b(?:its|their)\b", f"{answered}'s", rewritten, count=1, flags=re.I)
+    rewritten = _object_of_same_verb(rewritten, previous_question)
     if _DO_THAT.search(rewritten):
         # "Why did Baku do that?": "do that" is what the previous question asked about, not
         # a thing to put in place of "that".
@@ -195,10 +196,38 @@ def condense(question: str, history: History | None, people: frozenset[str] = fr
     return rewritten
 
 
+_DETERMINERS = frozenset("the a an this that its their".split())
+_VERB_IT = re.compile(r"\b([a-z]{3,})\s+(it|them)\b")
+# The noun phrase after a verb, up to a preposition, a conjunction or an adverb ("explicitly").
+_OBJECT = re.compile(
+    r"\s+((?:(?:the|a|an|this|that|its|their)\s+)?(?:[\w’'-]+\s+){0,2}?[\w’'-]+)"
+    r"(?=\s*(?:\?|$|,|;|\.|\b(?:in|on|at|of|with|by|for|to|from|into|when|if|so|and|or)\b|\b\w+ly\b))",
+    re.I,
+)
+
+
+def _object_of_same_verb(question: str, previous: str) -> str:
+    """ "What command activates a dpkg trigger?" then "how do I activate it without ...?":
+    what "it" is the object of is what the same verb took in the previous question."""
+    match = _VERB_IT.search(question)
+    if match is None or match.group(1) in STOPWORDS:
+        return question
+    verb = stem(match.group(1))
+    for word in re.finditer(r"[A-Za-z]{3,}", previous):
+        if stem(word.group().lower()) != verb:
+            continue
+        thing = _OBJECT.match(previous, word.end())
+        first = thing.group(1).split()[0].lower() if thing else ""
+        if thing and (first in _DETERMINERS or first not in STOPWORDS):
+            return question[: match.start(2)] + thing.group(1) + question[match.end(2) :]
+    return question
+
+
 # A role with its determiner ("the ambassador", "Azerbaijan's envoy", "the Russian
 # president"): "what official post" names no official.
 _ROLE_NOUN = re.compile(
-    r"\b(?:the|a|an|this|that|its|their|[\w-]+['’]s)\s+(?:[\w-]+\s+)?(?:ambassador|president|minister|official|spokes(?:man|woman|person)|leader|adviser|advisor|counterpart|"
+    r"\b(?:the|a|an|this|that|its|their|[\w-]+['’]s)\s+(?:[\w-]+\s+)?"
+    r"(?:ambassador|president|minister|official|spokes(?:man|woman|person)|leader|adviser|advisor|counterpart|"
     r"envoy|chairman|chairwoman|director|mayor|king|queen|chancellor|secretary|governor|senator|premier|"
     r"author|founder|owner|wife|husband)s?\b",
     re.I,

@@ -26,6 +26,12 @@ from rag.condense import condense
             "When was it adopted (the international treaty)?",
         ),
         ("What did Aliyev say about trade?", "What about Putin?", "What did Putin say about trade?"),
+        # "Activate it": what the same verb acted on in the previous question.
+        (
+            "What command can a maintainer script run to activate a dpkg trigger explicitly?",
+            "How do I activate it without waiting for the trigger processing?",
+            "How do I activate a dpkg trigger without waiting for the trigger processing?",
+        ),
         # "That figure" is the figure the previous question asked for, by its subject.
         (
             "Roughly how much is total trade turnover between the two countries?",
