@@ -47,7 +47,7 @@ CHUNK_CACHE_SIZE = 4096
 # 100k-chunk scan needs (every row carries its sentence vectors twice over).
 PAGE_ROWS = 2000
 BM25_FILES_KEPT = 2
-BM25_FILES_FORMAT = 5  # bump when what ``Bm25Index.save`` writes changes, or how text is cut into terms
+BM25_FILES_FORMAT = 6  # bump when what ``Bm25Index.save`` writes changes, or how text is cut into terms
 
 
 @dataclass(frozen=True)

@@ -73,10 +73,18 @@ def stem(word: str) -> str:
     return str(_stemmer().stemWord(word))
 
 
+# A name as code spells it, "glob_dot_filenames", "FC_DEBUG": a term of its own as well
+# as its parts, so that the passage naming it exactly ranks above those naming a part.
+_IDENTIFIER = re.compile(r"(?<![\w-])[^\W_]+(?:_[^\W_]+)+(?![\w-])")
+
+
 def terms(text: str) -> list[str]:
-    """Stemmed content words, in order, stopwords removed."""
+    """Stemmed content words, in order, stopwords removed; then any identifiers whole."""
     stemmer = _stemmer()
-    return [stemmer.stemWord(w) for w in words(text) if w not in STOPWORDS]
+    found = [stemmer.stemWord(w) for w in words(text) if w not in STOPWORDS]
+    if "_" in text:
+        found.extend(m.group().lower() for m in _IDENTIFIER.finditer(text))
+    return found
 
 
 def _ends_sentence(text: str, dot_end: int) -> bool:

@@ -237,6 +237,12 @@ def test_an_acronyms_plural_is_the_acronym_and_an_upper_case_possessive_is_dropp
     assert terms("GAS PRICES") == terms("gas prices")  # shouted words keep their last letter
 
 
+def test_an_identifier_is_a_term_whole_as_well_as_by_its_parts() -> None:
+    found = terms("My old script sets glob_dot_filenames.")
+    assert "glob_dot_filenames" in found and "glob" in found
+    assert "glob_dot_filenames" not in terms("glob dot filenames")  # prose words are no identifier
+
+
 PUMP_FAQ = (
     "Pump FAQ\n\n1.1. How do I prime the pump?\n\nFill the housing with water.\n\n"
     "1.2. Is it possible to run the pump without any water in its housing for a\nshort time?\n\n"
