@@ -298,8 +298,15 @@ _DOCUMENT_WORDS = (
 )
 
 
+# A participle's phrase setting the question up: "Impressed by how Baku had developed,
+# what did Putin call it?" asks what "what did Putin call it" asks.
+_LEAD_IN_PHRASE = re.compile(
+    r"^(?!according\b)[a-z]+(?:ed|ing)\b[^?,]{0,80},\s*(?=(?:what|which|who|whom|whose|when|where|why|how)\b)"
+)
+
+
 def answer_type(question: str) -> str:
-    q = _OPENING_WORD.sub("", question.strip().lower())
+    q = _LEAD_IN_PHRASE.sub("", _OPENING_WORD.sub("", question.strip().lower()))
     reported = re.match(r"^\s*what (?:did|does|do)\b", q) and _SPEECH_QUESTION.search(q)
     # "What did the ambassador tell Tass about how much room there is": what he said.
     if _NUMBER_QUESTION.search(re.sub(r"\babout how\b.*", "", q) if reported else q):

@@ -50,6 +50,9 @@ from rag.text import acronyms
         ("How did the report characterize the tone of his remarks?", "other", ""),
         ("Which FC_DEBUG value reports the loaded config files?", "number", ""),
         ("What numeric weight does 'bold' stand for?", "number", ""),
+        # A participle's phrase before the question word sets it up; "according to" does not.
+        ("Impressed by how the capital had developed, what did Putin call it?", "wording", ""),
+        ("According to the analysis, what did Western countries respond with?", "other", ""),
         # A version is a number; a release is numbered or named ("Bullseye").
         ("Which dpkg release version first shipped trigger support?", "number", ""),
         ("For which Debian release was the old stack dropped?", "number", "@release"),
