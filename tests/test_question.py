@@ -49,6 +49,8 @@ from rag.text import acronyms
         # The documents' own description of something, not anyone's quotation.
         ("How did the report characterize the tone of his remarks?", "other", ""),
         ("Which FC_DEBUG value reports the loaded config files?", "number", ""),
+        ("Which TCP port does the keyserver protocol use?", "number", ""),
+        ("What exit status does lsof return on a search error?", "number", ""),
         ("What numeric weight does 'bold' stand for?", "number", ""),
         # A participle's phrase before the question word sets it up; "according to" does not.
         ("Impressed by how the capital had developed, what did Putin call it?", "wording", ""),
