@@ -653,6 +653,7 @@ def has_type(
             if at >= after_number
             and found.lower().replace(",", "") not in question_words
             and not _is_year_only(sentence, at)
+            and not _is_day_of_month(sentence, at)
             and not _is_reference(sentence, at)
         ]
         if not numbers or not focus:
@@ -772,6 +773,15 @@ def _is_reference(sentence: str, pos: int) -> bool:
     if word is None or word.group().lower() not in _SMALL_NUMBER_WORDS:
         return False
     return sentence[:pos].lower().endswith("the ")
+
+
+_MONTH_BEFORE = re.compile(r"\b(?:" + _MONTHS.replace(" ", "|") + r")\.?\s+$", re.I)
+_MONTH_AFTER = re.compile(r"\d+(?:st|nd|rd|th)?\s+(?:of\s+)?(?:" + _MONTHS.replace(" ", "|") + r")\b", re.I)
+
+
+def _is_day_of_month(sentence: str, pos: int) -> bool:
+    # "at an August 19 meeting", "on 3 May": a date, not a count of anything.
+    return _MONTH_BEFORE.search(sentence[max(0, pos - 12) : pos]) is not None or bool(_MONTH_AFTER.match(sentence, pos))
 
 
 def _is_year_only(sentence: str, pos: int) -> bool:

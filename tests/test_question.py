@@ -293,6 +293,13 @@ def test_names_in_the_statement_before_a_question_set_it_up_and_need_not_be_in_t
     assert analyse("Which two options turn DNS lookups off?").entities == (("dns",),)
 
 
+def test_the_day_of_a_date_counts_nothing() -> None:
+    asked = {"how", "many", "documents", "were", "signed"}
+    assert not has_type("At the August 19 meeting they signed agreements.", "number", asked, "document", False)
+    assert not has_type("They signed agreements on 3 May.", "number", asked, "document", False)
+    assert has_type("They signed 19 documents in May.", "number", asked, "document", False)
+
+
 def test_a_bound_on_a_dimension_asks_for_a_number() -> None:
     assert analyse("What is the largest image width and height cjpeg can compress?").answer_type == "number"
 
