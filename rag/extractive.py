@@ -290,6 +290,14 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
                 _terms_of(c.chunk.heading),
             )
         context_coverage, entity_coverage, names_asked, heading_terms = chunk_scores
+        if not names_asked and c.previous_terms and c.position == 0:
+            # "... known as the Zangezur Corridor." ends one chunk, "... the route would be
+            # guarded by Russia's security service" starts the next: the name is just before.
+            names_asked = any(
+                any(not v.isdisjoint(c.previous_terms) for v in keys)
+                for keys, name in zip(entity_keys, is_name, strict=True)
+                if name
+            )
         coverage = _covered(question_weights, c.terms)
         # A sentence is about what it names, what its heading names, and what the
         # sentence before names when it refers back to it.

@@ -293,6 +293,12 @@ _REACTION_QUESTION = re.compile(
     r"(?:reaction|response|reply|answer|comment|retort)s?\b",
     re.I,
 )
+# "What is Putin's view of the treaty?": what he thinks, said by him.
+_VIEW_QUESTION = re.compile(
+    r"^\s*what (?:was|is|were|are) ([\w-]+(?: [\w-]+)?)['’]s? (?:own )?"
+    r"(?:opinion|view|position|stance|attitude|take|assessment)s? (?:of|on|about|towards?|regarding)\b",
+    re.I,
+)
 # The documents themselves, as a question names them ("the report", "the analysis").
 _DOCUMENT_WORDS = (
     r"(?:article|analysis|report|piece|author|writer|story|text|document|coverage|op-ed|commentary|editorial)s?"
@@ -351,6 +357,8 @@ def answer_type(question: str) -> str:
         return "speech"
     if _REACTION_QUESTION.match(q):
         return "speech"  # "what was Putin's reaction to that figure": what he said to it
+    if _VIEW_QUESTION.match(q):
+        return "opinion"
     if re.match(r"^\s*why\b", q):
         return "reason"
     if re.match(r"^\s*(?:is|are|was|were|did|does|do|has|have|had|can|could|will|would|should)\b", q):
@@ -427,8 +435,9 @@ def analyse(question: str) -> QuestionInfo:
     # So is a name as a machine reads it: "when was the -wipe option added", "parse_date".
     entity_terms.extend(tuple(terms(m.group())) for m in _LITERAL.finditer(own))
     speaker: tuple[str, ...] = ()
-    reaction = _REACTION_QUESTION.match(_OPENING_WORD.sub("", own))
-    if kind == "speech" and reaction:
+    opening = _OPENING_WORD.sub("", own)
+    reaction = _REACTION_QUESTION.match(opening) if kind == "speech" else _VIEW_QUESTION.match(opening)
+    if kind in ("speech", "opinion") and reaction:
         speaker = tuple(terms(reaction.group(1)))
     elif kind in ("speech", "opinion", "wording"):
         match = re.search(

@@ -554,3 +554,30 @@ def test_a_default_is_answered_only_by_a_sentence_that_gives_one(
         "What quality setting does the encoder use by default?"
     )
     assert answer.abstained is abstains, answer.text
+
+
+TUNNEL = (
+    "City works\n\n"
+    "The council spent the spring on its roads. Potholes on the ring road were filled in April, "
+    "and the bus lanes on the river road were repainted in May after complaints from drivers. "
+    "The budget for the year was set at a council meeting that lasted well into the night, and "
+    "the street lights of the old town were replaced with lamps that use less power. Work on the "
+    "cycle paths was put off until next year, when the council expects more money from the region. "
+    "Residents of the north bank asked for a new footbridge, which the council promised to study. "
+    "The market square will be closed to cars on Saturdays from the autumn, a trial the shops "
+    "have welcomed, and two new car parks are planned near the station to make up for it. "
+    "Last, the council turned to the one project that has been late for years: the Harbour Tunnel.\n\n"
+    "The tunnel is now to be finished by Meridian Works, which took over the contract in June. "
+    "The first firm had left the site after a dispute over the price of steel.\n"
+)
+
+
+def test_a_name_the_sentence_just_before_gives_counts_for_the_sentence_across_a_chunk_boundary(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    pipeline = pipeline_over(tmp_path_factory, "tunnel", {"works.txt": TUNNEL})
+    chunks = sorted(pipeline.store.get_chunks(pipeline.store.bm25().ids).values(), key=lambda c: c.start)
+    texts = [c.text for c in chunks]
+    assert len(texts) == 2 and "Harbour Tunnel" not in texts[1]  # the setting the rule is for
+    answer = pipeline.answer("Which company will finish the Harbour Tunnel?")
+    assert "Meridian Works" in answer.text, answer.text

@@ -300,6 +300,12 @@ def test_the_day_of_a_date_counts_nothing() -> None:
     assert has_type("They signed 19 documents in May.", "number", asked, "document", False)
 
 
+def test_someones_view_of_a_thing_asks_what_they_think_said_by_them() -> None:
+    info = analyse("What is Putin's opinion of the peace treaty?")
+    assert (info.answer_type, info.speaker) == ("opinion", ("putin",))
+    assert analyse("What was Aliyev's position on the consulate?").speaker == ("aliyev",)
+
+
 def test_a_bound_on_a_dimension_asks_for_a_number() -> None:
     assert analyse("What is the largest image width and height cjpeg can compress?").answer_type == "number"
 
