@@ -553,6 +553,7 @@ def role_of_another(owner: str, role: str, sentence: str) -> bool:
 
 
 _AUX = r"(?:were|was|are|is|did|do|does|had|have|has|will|would|could|can|should|in|of|per|on|at|for|from|to|by)"
+_POPULATION_UNITS = frozenset("popul peopl inhabit resid citizen".split())
 TIME_UNITS = frozenset("year month week day hour minut second decad centuri".split())
 # How often: "every 30 seconds", "daily", "twice a year", "three times per week".
 _FREQUENCY = re.compile(
@@ -587,6 +588,8 @@ def _focus(question: str) -> str:
         return "@frequency"
     if re.search(r"\b(?:which|what) " + _MODIFIERS + r"release\b(?! version)", q):
         return "@release"
+    if re.search(r"\bpopulation\b", q):
+        return "@population"  # "100,000 ethnic Armenians", "a population of 2 million"
     if re.search(r"\b(?:percentage|percent|per cent)\b", q):
         return "@percent"
     if re.search(r"\bhow much\b", q) and re.search(
@@ -625,6 +628,7 @@ def split_question(question: str) -> list[str]:
 
 
 _NUMBER_OF = re.compile(r"\b(?:number|count|maximum|minimum|total) of\s*$", re.I)
+_OF_FIGURE = re.compile(r"[\w’'-]+\s+of\s+(?:[a-z]+\s+){0,2}$", re.I)
 _DURATION_IN_WORDS = re.compile(
     r"\b(?:a|an|several|a few|a couple of|many|some) (?:years?|months?|weeks?|days?|hours?|decades?|centur(?:y|ies))\b",
     re.I,
@@ -672,14 +676,16 @@ def has_type(
         if focus == "@percent":
             return bool(_found(_PERCENT, sentence))
         tokens = _stemmed_tokens(sentence)
-        units = TIME_UNITS if focus == "@time" else {focus}
+        units = TIME_UNITS if focus == "@time" else _POPULATION_UNITS if focus == "@population" else {focus}
         mentions = [pos for pos, tok in tokens if tok in units or tok.rstrip("s") in units]
         if not mentions:
-            return not strict and focus != "@time"
+            return not strict and focus not in ("@time", "@population")
         return any(
             0 <= _distance(tokens, at, pos) <= 3
             # "The maximum number of filters ... has been limited to four": the count after its noun.
             or (0 < _distance(tokens, pos, at) <= 8 and _NUMBER_OF.search(sentence[:pos]) is not None)
+            # "a population of 100,000", "a capacity of about 50": the figure of its noun.
+            or (0 < _distance(tokens, pos, at) <= 4 and _OF_FIGURE.match(sentence[pos:at]) is not None)
             for at, _ in numbers
             for pos in mentions
         )

@@ -306,6 +306,15 @@ def test_someones_view_of_a_thing_asks_what_they_think_said_by_them() -> None:
     assert analyse("What was Aliyev's position on the consulate?").speaker == ("aliyev",)
 
 
+def test_a_population_is_a_number_of_people() -> None:
+    info = analyse("What is the population of Baku?")
+    assert (info.answer_type, info.focus) == ("number", "@population")
+    asked = {"what", "is", "the", "population", "of", "baku"}
+    assert not has_type("Putin made his first visit to Baku in six years.", "number", asked, info.focus)
+    assert has_type("The flight of the entire population of 100,000 Armenians.", "number", asked, info.focus)
+    assert has_type("Baku is home to 2.3 million people.", "number", asked, info.focus)
+
+
 def test_a_bound_on_a_dimension_asks_for_a_number() -> None:
     assert analyse("What is the largest image width and height cjpeg can compress?").answer_type == "number"
 
