@@ -459,7 +459,10 @@ def _idf_total(bm25: Bm25Index, found: frozenset[str]) -> float:
 def unknown_terms(info: QuestionInfo, bm25: Bm25Index) -> list[str]:
     """Names and numbers of the question that no indexed chunk contains, and the words of
     the thing whose name is asked for that none does."""
-    missing = [t for entity in info.entities if not any(bm25.knows(t) for t in entity) for t in entity]
+    # "Is the MPL compatible with the GPL?": the documents name the GNU General Public License.
+    missing = [
+        t for entity in info.entities if not any(bm25.knows(t) or t in bm25.acronyms for t in entity) for t in entity
+    ]
     return missing + [t for t in info.named_thing if not bm25.knows(t) and t not in missing]
 
 

@@ -577,6 +577,12 @@ _EVENT = re.compile(
 )
 
 
+_PRICE_QUESTION = re.compile(
+    r"\bwhat(?:'s|’s| is| was| are| were| will be)? (?:the |its |their )?(?:\w+ )?"
+    r"(?:price|cost|fee|salary|budget)s?\b"
+)
+
+
 def _focus(question: str) -> str:
     """The stemmed noun counted by "how many X", "how long" or "what is the X of"."""
     q = question.lower()
@@ -596,6 +602,8 @@ def _focus(question: str) -> str:
         r"\b(?:cost|costs|pay|paid|spend|spent|worth|price|charge|fee|fees|money|dollars?|euros?|budget|invest\w*)\b", q
     ):
         return "@money"
+    if _PRICE_QUESTION.search(q):
+        return "@money"  # "what is the price of an Apache licence": money, not the "2.0" of its URL
     match = re.search(rf"\bhow many ((?:[\w’'-]+\s+){{0,3}}?[\w’'-]+?)(?=\s+{_AUX}\b|\s*[?,(;:]|$)", q)
     if not match:
         match = re.search(r"\b(?:number|amount|count) of ([\w’'-]+)", q)

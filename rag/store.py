@@ -35,7 +35,7 @@ from .embeddings import DIMENSION, EMBEDDER_ID
 from .errors import IndexProblem
 from .neighbourhood import contextual, first_rows, window_lengths
 from .question import person_names
-from .text import terms
+from .text import name_acronyms, terms
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ CHUNK_CACHE_SIZE = 4096
 # 100k-chunk scan needs (every row carries its sentence vectors twice over).
 PAGE_ROWS = 2000
 BM25_FILES_KEPT = 2
-BM25_FILES_FORMAT = 6  # bump when what ``Bm25Index.save`` writes changes, or how text is cut into terms
+BM25_FILES_FORMAT = 7  # bump when what ``Bm25Index.save`` writes changes, or how text is cut into terms
 
 
 @dataclass(frozen=True)
@@ -427,6 +427,9 @@ class Bm25Index:
         self._vocabulary = sorted(self.df)
         self._variants: dict[str, frozenset[str]] = {}
         self.people: frozenset[str] = frozenset(set().union(*(person_names(t) for t in texts)))
+        # What the documents' names go by ("gpl" for "the GNU General Public License"), so a
+        # question about the GPL is not told the documents never mention it.
+        self.acronyms: frozenset[str] = frozenset(set().union(*(name_acronyms(t) for t in texts)))
         self.sentence_terms = (
             SentenceTerms.build(per_sentence_terms, self._vocabulary) if per_sentence_terms is not None else None
         )
@@ -450,6 +453,7 @@ class Bm25Index:
             "documents": sorted(self.documents),
             "df": self.df,
             "people": sorted(self.people),
+            "acronyms": sorted(self.acronyms),
         }
         (tmp / "index.json").write_text(json.dumps(extra, ensure_ascii=False))
         try:
@@ -474,6 +478,7 @@ class Bm25Index:
         index._vocabulary = sorted(index.df)
         index._variants = {}
         index.people = frozenset(extra["people"])
+        index.acronyms = frozenset(extra.get("acronyms", ()))
         index.vectors = SentenceMatrix.load(path)
         index.chunks = ChunkTable.load(path)
         index.sentence_terms = SentenceTerms.load(path, index._vocabulary)

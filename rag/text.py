@@ -243,6 +243,16 @@ def clip(text: str, limit: int) -> str:
 _CAPITALISED_RUN = re.compile(r"[A-Z][\w-]*(?:\s+(?:of\s+|the\s+|and\s+)?[A-Z][\w-]*)+")
 
 
+def name_acronyms(text: str) -> frozenset[str]:
+    """The acronyms a text's names go by, at least three letters from a word of the name
+    to its end: "GNU General Public License" gives "ggpl", "gpl", not "gp" or "pl"."""
+    found: set[str] = set()
+    for run in _CAPITALISED_RUN.finditer(text):
+        initials = "".join(w[0] for w in run.group().split() if w[0].isupper()).lower()
+        found.update(initials[i:] for i in range(len(initials) - 2) if len(initials) - i <= 6)
+    return frozenset(found)
+
+
 def acronyms(text: str) -> frozenset[str]:
     """Lower-cased acronyms a text's capitalised word runs could go by: "GNU General
     Public License" gives "gpl", "ggpl", "gp", ... so a question about "the GPL" finds

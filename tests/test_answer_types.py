@@ -581,3 +581,16 @@ def test_a_name_the_sentence_just_before_gives_counts_for_the_sentence_across_a_
     assert len(texts) == 2 and "Harbour Tunnel" not in texts[1]  # the setting the rule is for
     answer = pipeline.answer("Which company will finish the Harbour Tunnel?")
     assert "Meridian Works" in answer.text, answer.text
+
+
+def test_an_acronym_the_documents_spell_out_is_not_called_never_mentioned(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    files = {
+        "licence.txt": "Licence notes\n\nThis library may also be used under the terms of the GNU General "
+        "Public License, version 2 or later, at the user's choice.\n",
+        "readme.txt": "Readme\n\nThe library reads and writes archives. It has no dependencies.\n",
+    }
+    answer = pipeline_over(tmp_path_factory, "acronym", files).answer("Can I use the library under the GPL?")
+    assert "never mention" not in answer.text, answer.text
+    assert "General Public License" in answer.text, answer.text

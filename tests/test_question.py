@@ -50,6 +50,7 @@ from rag.text import acronyms
         ("How did the report characterize the tone of his remarks?", "other", ""),
         ("Which FC_DEBUG value reports the loaded config files?", "number", ""),
         ("Which TCP port does the keyserver protocol use?", "number", ""),
+        ("What is the price of an Apache licence?", "number", "@money"),
         ("What exit status does lsof return on a search error?", "number", ""),
         ("What numeric weight does 'bold' stand for?", "number", ""),
         # A participle's phrase before the question word sets it up; "according to" does not.
