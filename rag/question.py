@@ -451,7 +451,9 @@ def analyse(question: str) -> QuestionInfo:
             # "did ambassador Bulbuloglu actually say", "did he later insist": adverbs name nobody.
             named = [w for w in match.group(1).split() if not (w.islower() and (w.endswith("ly") or w in _ADVERBS))]
             speaker = tuple(terms(" ".join(named)))
-    named_thing, owner = _named_thing(own) if kind in ("who", "person") else ((), "")
+    named_thing, owner = (
+        _named_thing(own) if kind in ("who", "person") else (_defined_thing(own), "") if kind == "other" else ((), "")
+    )
     # "Which Western bloc ...": an adjective of the kind of thing asked for describes the
     # answer ("the European Union"), which need not repeat it.
     described = {(stem(w.lower()),) for w in _DESCRIBED_KIND.findall(own)}
@@ -537,6 +539,19 @@ def _named_thing(question: str) -> tuple[tuple[str, ...], str]:
         return (), ""
     generic = {"person", "peopl", "one", "man", "woman", "someon", "thing", "name", "first", "last", "main"}
     return tuple(t for t in terms(match.group("thing")) if t not in generic), match.group("owner") or ""
+
+
+# "What is tivoization?", "What are the Western sanctions?": what is asked about, whole.
+_WHAT_IS = re.compile(r"^\s*what\s+(?:is|are|was|were)\s+(?:a|an|the)?\s*([\w-]+(?:\s+[\w-]+){0,2})\s*\?\s*$", re.I)
+
+
+def _defined_thing(question: str) -> tuple[str, ...]:
+    """The stemmed head noun of the thing a bare "what is X?" asks about ("tivoization";
+    "replacement", not "modern", of "the modern replacement"); names are entities already."""
+    match = _WHAT_IS.match(question)
+    if match is None or any(w[:1].isupper() for w in match.group(1).split()):
+        return ()
+    return tuple(terms(match.group(1).split()[-1]))
 
 
 def role_of_another(owner: str, role: str, sentence: str) -> bool:

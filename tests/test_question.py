@@ -316,6 +316,13 @@ def test_a_population_is_a_number_of_people() -> None:
     assert has_type("Baku is home to 2.3 million people.", "number", asked, info.focus)
 
 
+def test_what_is_x_asks_about_its_head_noun_which_documents_must_use_to_say_what_it_is() -> None:
+    assert analyse("What is tivoization?").named_thing == ("tivoiz",)
+    assert analyse("What is the modern replacement?").named_thing == ("replac",)
+    assert analyse("What is the Corresponding Source?").named_thing == ()  # a name: an entity already
+    assert analyse("What is the modern replacement for it?").named_thing == ()  # not a bare "what is X?"
+
+
 def test_a_bound_on_a_dimension_asks_for_a_number() -> None:
     assert analyse("What is the largest image width and height cjpeg can compress?").answer_type == "number"
 
