@@ -228,7 +228,7 @@ _PERSON_PATTERNS = (
     ),
 )
 _WORDING_QUESTION = re.compile(
-    r"^\s*what did .+ (?:call|dub|nickname|label)\b|"
+    r"^\s*what did .+ (?:call|dub|nickname|label|compare|liken)\b|"
     # "What exactly did Putin say ...": his own words, a quotation.
     r"^\s*what (?:exactly|precisely) did .+ (?:say|tell|write|state|reply|answer)\b|"
     r"\bwhat (?:\w+ )?(?:word|words|term|phrase|expression|nickname|label|metaphor) did\b",

@@ -55,6 +55,7 @@ from rag.text import acronyms
         ("What numeric weight does 'bold' stand for?", "number", ""),
         # A participle's phrase before the question word sets it up; "according to" does not.
         ("Impressed by how the capital had developed, what did Putin call it?", "wording", ""),
+        ("What did Putin compare Baku to?", "wording", ""),
         ("According to the analysis, what did Western countries respond with?", "other", ""),
         # A version is a number; a release is numbered or named ("Bullseye").
         ("Which dpkg release version first shipped trigger support?", "number", ""),
