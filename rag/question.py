@@ -21,6 +21,11 @@ _FUNCTION_CAPS = frozenset(
     yes no not there here then so such other another some many most each every all both either
     neither one two three mr mrs ms dr president vice minister""".split()
 )
+_PERSON_NOUN = re.compile(
+    r"\b(?:person|man|woman|men|women|people|someone|wife|husband|son|daughter|mother|father|child|minister|"
+    r"president|premier|king|queen|ambassador|envoy|adviser|advisor|spokes(?:man|woman|person)|official|leader)s?\b",
+    re.I,
+)
 _ROLE = re.compile(
     r"\b(?:employers?|employees?|schools?|universit(?:y|ies)|authors?|holders?|owners?|licensors?|licensees?|"
     r"recipients?|users?|developers?|programmers?|contributors?|compan(?:y|ies)|governments?|courts?|judges?|"
@@ -156,7 +161,7 @@ class QuestionInfo:
     # Names and numbers of the question, each as its stemmed words; a passage
     # mentions a name when it has any of its words ("Polad Bulbuloglu" ~ "Bulbuloglu").
     entities: tuple[tuple[str, ...], ...]
-    # number | date | who | person | place | speech | opinion | wording | email | url | address |
+    # number | date | who | person | place | name | speech | opinion | wording | email | url | address |
     # definition | reason | item | yesno | other
     answer_type: str
     speaker: tuple[str, ...] = ()  # stemmed words naming who is asked to have said something
@@ -331,7 +336,9 @@ def answer_type(question: str) -> str:
     if _DEFINITION_QUESTION.search(q):
         return "definition"
     if re.search(r"\b(?:what(?:'s|’s| is| was)|give|name) (?:the |its |their )?names?\b|^\s*name\b", q):
-        return "person"
+        # The name of someone ("of Putin's spokesman"), else of a thing: "the name Azerbaijanis
+        # use for the route" is "the Zangezur Corridor", no person's name.
+        return "person" if _ROLE.search(q) or _PERSON_NOUN.search(q) else "name"
     if re.match(r"^\s*(?:who|whom|whose)\b", q):
         return "who"  # a name, or a role when the documents name nobody ("your employer")
     if re.search(
@@ -719,6 +726,8 @@ def has_type(
         return any(found.lower() not in question_words for _, found in _found(_DAY, sentence))
     if kind == "date":
         return any(found.lower() not in question_words for _, found in _found(_DATE, sentence))
+    if kind == "name":
+        kind = "place"  # a thing's name: any name the question does not hold, as a place's is
     if kind == "place" and (_found(_URL, sentence) or _found(_PATH, sentence)):
         return True  # "where can I obtain a copy": at an address; "where do they go": in a folder
     if kind == "item":

@@ -56,6 +56,9 @@ from rag.text import acronyms
         # A participle's phrase before the question word sets it up; "according to" does not.
         ("Impressed by how the capital had developed, what did Putin call it?", "wording", ""),
         ("What did Putin compare Baku to?", "wording", ""),
+        # A name asked for is someone's only when the question says whose.
+        ("What is the name of Putin's spokesman?", "person", ""),
+        ("What is the name Azerbaijanis use for the route through Armenia?", "name", ""),
         ("According to the analysis, what did Western countries respond with?", "other", ""),
         # A version is a number; a release is numbered or named ("Bullseye").
         ("Which dpkg release version first shipped trigger support?", "number", ""),
