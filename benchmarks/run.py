@@ -198,6 +198,7 @@ def markdown(report: dict[str, Any]) -> str:
     row("citations not an exact span", "query.citation_errors")
     row("`rag ask` cold start (p50 of runs)", "cold_start.p50_s", " s")
     pair("keyword index: rebuild / load from disk", "bm25.rebuild_s", "bm25.load_s", " s")
+    row("keyword index rebuild: peak RSS (a process that must rebuild it)", "bm25.peak_rss_mib", " MiB")
     pair("query process peak RSS ours / baseline", "query.peak_rss_mib", "baseline_query.peak_rss_mib", " MiB")
     pair("index on disk ours (incl. keyword index) / baseline", "disk.ours_mib", "disk.baseline_mib", " MiB")
     pair("**Chroma server** answer p50 / p95", "server_query.answer.p50_ms", "server_query.answer.p95_ms")

@@ -426,10 +426,16 @@ class Bm25Index:
 
         self._vocabulary = sorted(self.df)
         self._variants: dict[str, frozenset[str]] = {}
-        self.people: frozenset[str] = frozenset(set().union(*(person_names(t) for t in texts)))
+        # Gathered text by text: ``set().union(*sets)`` would hold 100k sets at once.
+        people: set[str] = set()
         # What the documents' names go by ("gpl" for "the GNU General Public License"), so a
         # question about the GPL is not told the documents never mention it.
-        self.acronyms: frozenset[str] = frozenset(set().union(*(name_acronyms(t) for t in texts)))
+        names: set[str] = set()
+        for text in texts:
+            people |= person_names(text)
+            names |= name_acronyms(text)
+        self.people: frozenset[str] = frozenset(people)
+        self.acronyms: frozenset[str] = frozenset(names)
         self.sentence_terms = (
             SentenceTerms.build(per_sentence_terms, self._vocabulary) if per_sentence_terms is not None else None
         )
