@@ -548,7 +548,7 @@ def _named_thing(question: str) -> tuple[tuple[str, ...], str]:
     return tuple(t for t in terms(match.group("thing")) if t not in generic), match.group("owner") or ""
 
 
-# "What is tivoization?", "What are the Western sanctions?": what is asked about, whole.
+# "What is tivoization?", "What is the modern replacement?": what is asked about, whole.
 _WHAT_IS = re.compile(r"^\s*what\s+(?:is|are|was|were)\s+(?:a|an|the)?\s*([\w-]+(?:\s+[\w-]+){0,2})\s*\?\s*$", re.I)
 
 
