@@ -117,7 +117,7 @@ _MODIFIERS = r"(?:(?!(?:is|was|are|were|did|does|do|has|have|had|can|could|will|
 _NUMBER_QUESTION = re.compile(
     r"\bhow (?:many|much|long|old|big|large|far|often)\b|\b(?:what|which) " + _MODIFIERS + r"(?:percent(?:age)?|share|"
     r"number|amount|figure|proportion|sum|total|value|size|length|population|price|cost|volume|turnover|"
-    r"port|exit (?:code|status))\b|"
+    r"port|uid|gid|pid|exit (?:code|status))\b|"
     r"\bnumber of\b|\bwhat(?:'s|’s| is| was| are| were)? (?:the |its |their )?(?:total |overall |approximate )?"
     r"(?:percent(?:age)?|share|number|amount|figure|proportion|sum|value|size|length|population|price|cost|"
     r"volume|count|turnover)\b|"

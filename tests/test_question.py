@@ -51,6 +51,7 @@ from rag.text import acronyms
         ("Which FC_DEBUG value reports the loaded config files?", "number", ""),
         ("Which TCP port does the keyserver protocol use?", "number", ""),
         ("What is the price of an Apache licence?", "number", "@money"),
+        ("Which uid did the old operator account use?", "number", ""),
         ("What exit status does lsof return on a search error?", "number", ""),
         ("What numeric weight does 'bold' stand for?", "number", ""),
         # A participle's phrase before the question word sets it up; "according to" does not.
