@@ -317,6 +317,10 @@ _LEAD_IN_PHRASE = re.compile(
 )
 
 
+# "What official post does she hold?": a position, not the official holding it.
+_ASKS_POSITION = re.compile(r"\b(?:official|government|public|senior)\s+(?:post|position|title|role|job|office)s?\b")
+
+
 def answer_type(question: str) -> str:
     q = _LEAD_IN_PHRASE.sub("", _OPENING_WORD.sub("", question.strip().lower()))
     reported = re.match(r"^\s*what (?:did|does|do)\b", q) and _SPEECH_QUESTION.search(q)
@@ -341,7 +345,7 @@ def answer_type(question: str) -> str:
         return "person" if _ROLE.search(q) or _PERSON_NOUN.search(q) else "name"
     if re.match(r"^\s*(?:who|whom|whose)\b", q):
         return "who"  # a name, or a role when the documents name nobody ("your employer")
-    if re.search(
+    if not _ASKS_POSITION.search(q) and re.search(
         r"\b(?:which|what) " + _MODIFIERS + r"(?:person|official|leader|president|minister|ambassador|adviser|advisor|"
         r"organi[sz]ation|company|agency|institution|firm|court|newspaper|broadcaster|journalist|reporter|"
         r"writer|editor|author|spokes(?:man|woman|person)|lawyer|judge|founder|owner|chairman|director)\b",
@@ -545,7 +549,10 @@ def _named_thing(question: str) -> tuple[tuple[str, ...], str]:
     if match is None:
         return (), ""
     generic = {"person", "peopl", "one", "man", "woman", "someon", "thing", "name", "first", "last", "main"}
-    return tuple(t for t in terms(match.group("thing")) if t not in generic), match.group("owner") or ""
+    # Whose: "Russia's ambassador", or "the president of Azerbaijan".
+    of = re.match(r"\s+of\s+([A-Z][\w-]*)\s*\??\s*$", question[match.end() :])
+    owner = match.group("owner") or (of.group(1) if of else "")
+    return tuple(t for t in terms(match.group("thing")) if t not in generic), owner
 
 
 # "What is tivoization?", "What is the modern replacement?": what is asked about, whole.
