@@ -243,24 +243,28 @@ def clip(text: str, limit: int) -> str:
 _CAPITALISED_RUN = re.compile(r"[A-Z][\w-]*(?:\s+(?:of\s+|the\s+|and\s+)?[A-Z][\w-]*)+")
 
 
+def _initials(text: str) -> Iterator[str]:
+    """The lower-cased initials of each run of capitalised words ("ggpl" for "GNU General
+    Public License")."""
+    for run in _CAPITALISED_RUN.finditer(text):
+        yield "".join(w[0] for w in run.group().split() if w[0].isupper()).lower()
+
+
 def name_acronyms(text: str) -> frozenset[str]:
     """The acronyms a text's names go by, at least three letters from a word of the name
     to its end: "GNU General Public License" gives "ggpl", "gpl", not "gp" or "pl"."""
-    found: set[str] = set()
-    for run in _CAPITALISED_RUN.finditer(text):
-        initials = "".join(w[0] for w in run.group().split() if w[0].isupper()).lower()
-        found.update(initials[i:] for i in range(len(initials) - 2) if len(initials) - i <= 6)
-    return frozenset(found)
+    return frozenset(
+        initials[i:] for initials in _initials(text) for i in range(len(initials) - 2) if len(initials) - i <= 6
+    )
 
 
 def acronyms(text: str) -> frozenset[str]:
     """Lower-cased acronyms a text's capitalised word runs could go by: "GNU General
     Public License" gives "gpl", "ggpl", "gp", ... so a question about "the GPL" finds
     a passage that spells the name out."""
-    found: set[str] = set()
-    for run in _CAPITALISED_RUN.finditer(text):
-        initials = "".join(w[0] for w in run.group().split() if w[0].isupper()).lower()
-        for i in range(len(initials)):
-            for j in range(i + 2, min(len(initials), i + 6) + 1):
-                found.add(initials[i:j])
-    return frozenset(found)
+    return frozenset(
+        initials[i:j]
+        for initials in _initials(text)
+        for i in range(len(initials))
+        for j in range(i + 2, min(len(initials), i + 6) + 1)
+    )
