@@ -293,16 +293,19 @@ def person_names(text: str) -> set[str]:
 
 # "And what did Putin reply?" asks what "What did Putin reply?" asks.
 _OPENING_WORD = re.compile(r"^\s*(?:and|but|so|also|then|ok(?:ay)?|well)\b[\s,]*", re.I)
-_REACTION_QUESTION = re.compile(
-    r"^\s*what (?:was|is|were|are) ([\w-]+(?: [\w-]+)?)['’]s? (?:first |initial |own )?"
-    r"(?:reaction|response|reply|answer|comment|retort)s?\b",
-    re.I,
-)
+
+
+def _whose(qualifiers: str, nouns: str, after: str = "") -> re.Pattern[str]:
+    """ "What was <someone>'s <noun> ...", the someone as group 1."""
+    return re.compile(
+        rf"^\s*what (?:was|is|were|are) ([\w-]+(?: [\w-]+)?)['’]s? (?:(?:{qualifiers}) )?(?:{nouns})s?\b{after}", re.I
+    )
+
+
+_REACTION_QUESTION = _whose("first|initial|own", "reaction|response|reply|answer|comment|retort")
 # "What is Putin's view of the treaty?": what he thinks, said by him.
-_VIEW_QUESTION = re.compile(
-    r"^\s*what (?:was|is|were|are) ([\w-]+(?: [\w-]+)?)['’]s? (?:own )?"
-    r"(?:opinion|view|position|stance|attitude|take|assessment)s? (?:of|on|about|towards?|regarding)\b",
-    re.I,
+_VIEW_QUESTION = _whose(
+    "own", "opinion|view|position|stance|attitude|take|assessment", r" (?:of|on|about|towards?|regarding)\b"
 )
 # The documents themselves, as a question names them ("the report", "the analysis").
 _DOCUMENT_WORDS = (
