@@ -196,11 +196,13 @@ def condense(question: str, history: History | None, people: frozenset[str] = fr
     return rewritten
 
 
-_DETERMINERS = frozenset("the a an this that its their".split())
+_DETERMINER_WORDS = "the a an this that its their".split()
+_DETERMINERS = frozenset(_DETERMINER_WORDS)
+_DETERMINER = "|".join(_DETERMINER_WORDS)
 _VERB_IT = re.compile(r"\b([a-z]{3,})\s+(it|them)\b")
 # The noun phrase after a verb, up to a preposition, a conjunction or an adverb ("explicitly").
 _OBJECT = re.compile(
-    r"\s+((?:(?:the|a|an|this|that|its|their)\s+)?(?:[\w’'-]+\s+){0,2}?[\w’'-]+)"
+    rf"\s+((?:(?:{_DETERMINER})\s+)?(?:[\w’'-]+\s+){{0,2}}?[\w’'-]+)"
     r"(?=\s*(?:\?|$|,|;|\.|\b(?:in|on|at|of|with|by|for|to|from|into|when|if|so|and|or)\b|\b\w+ly\b))",
     re.I,
 )
@@ -226,7 +228,7 @@ def _object_of_same_verb(question: str, previous: str) -> str:
 # A role with its determiner ("the ambassador", "Azerbaijan's envoy", "the Russian
 # president"): "what official post" names no official.
 _ROLE_NOUN = re.compile(
-    r"\b(?:the|a|an|this|that|its|their|[\w-]+['’]s)\s+(?:[\w-]+\s+)?"
+    rf"\b(?:{_DETERMINER}|[\w-]+['’]s)\s+(?:[\w-]+\s+)?"
     r"(?:ambassador|president|minister|official|spokes(?:man|woman|person)|leader|adviser|advisor|counterpart|"
     r"envoy|chairman|chairwoman|director|mayor|king|queen|chancellor|secretary|governor|senator|premier|"
     r"author|founder|owner|wife|husband)s?\b",
