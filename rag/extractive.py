@@ -274,6 +274,7 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
     # What depends on the passage only (its context, which entities it names) is
     # worked out once per passage, not once per sentence.
     per_chunk: dict[str, tuple[float, float, bool, frozenset[str]]] = {}
+    speaker_names = _names_for_role(info.speaker, pool, bm25)
     why = info.answer_type == "reason"
     label = _label_pattern(info.label) if info.label else None
     codes = _definition_items(info.codes) if info.codes else None
@@ -324,9 +325,13 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
         if typed and info.owner and info.named_thing and role_of_another(info.owner, info.named_thing[-1], c.text):
             typed = False  # "the Azerbaijani ambassador" when Russia's was asked about
         if typed and info.speaker:
-            # The speaker must be in the sentence or just before it ("..., he said").
+            # The speaker must be in the sentence or just before it ("..., he said"); one
+            # asked about by role may be named there instead ("the ambassador" is
+            # "Bulbuloglu", as another passage says).
             near = c.terms | c.previous_terms
-            typed = any(not bm25.variants(t).isdisjoint(near) for t in info.speaker)
+            typed = not near.isdisjoint(speaker_names) or any(
+                not bm25.variants(t).isdisjoint(near) for t in info.speaker
+            )
         if typed and info.answer_type in TYPED_KINDS:
             # The number, date, name or statement must be about what was asked: the
             # sentence itself names the question's topic, or refers back to the sentence
@@ -352,6 +357,27 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
         out.append(Scored(c, value, typed and not fragment, names_asked, topic_coverage))
     out.sort(key=lambda s: -s.score)
     return out
+
+
+def _names_for_role(speaker: tuple[str, ...], pool: list[Candidate], bm25: Bm25Index) -> frozenset[str]:
+    """The names of whoever the passages say holds the role the question's speaker is
+    asked by ("the ambassador" -> "Polad Bulbuloglu", from "Tass interviewed the
+    Azerbaijani ambassador to Moscow, Polad Bulbuloglu"); none for a speaker named."""
+    people = _people_terms(bm25)
+    if not speaker or not people.isdisjoint(speaker):
+        return frozenset()
+    role = [bm25.variants(t) for t in speaker]
+    found: set[str] = set()
+    for c in pool:
+        if all(not v.isdisjoint(c.terms) for v in role):
+            found |= c.terms & people
+    return frozenset(found)
+
+
+@lru_cache(maxsize=8)
+def _people_terms(bm25: Bm25Index) -> frozenset[str]:
+    """The terms of the people the documents name, as sentences' terms spell them ("kovac")."""
+    return frozenset(t for name in bm25.people for t in terms(name))
 
 
 @lru_cache(maxsize=256)
@@ -459,12 +485,15 @@ def _idf_total(bm25: Bm25Index, found: frozenset[str]) -> float:
 
 def unknown_terms(info: QuestionInfo, bm25: Bm25Index) -> list[str]:
     """Names and numbers of the question that no indexed chunk contains, and the words of
-    the thing whose name is asked for that none does."""
+    the thing whose name is asked for, or of the speaker asked about, that none does."""
     # "Is the MPL compatible with the GPL?": the documents name the GNU General Public License.
     missing = [
         t for entity in info.entities if not any(bm25.knows(t) or t in bm25.acronyms for t in entity) for t in entity
     ]
-    return missing + [t for t in info.named_thing if not bm25.knows(t) and t not in missing]
+    # "How did Armenia's prime minister react?": documents that never speak of a prime
+    # minister cannot say what one said, whatever they say of Armenia.
+    speaker = info.speaker if info.speaker and not bm25.knows(info.speaker[-1]) else ()
+    return missing + [t for t in (*info.named_thing, *speaker) if not bm25.knows(t) and t not in missing]
 
 
 def _numbered_elsewhere(info: QuestionInfo, retrieval: Retrieval) -> list[str]:

@@ -313,10 +313,14 @@ _DOCUMENT_WORDS = (
 )
 
 
-# A participle's phrase setting the question up: "Impressed by how Baku had developed,
-# what did Putin call it?" asks what "what did Putin call it" asks.
+# A participle's or a preposition's phrase setting the question up: "Impressed by how Baku
+# had developed, what did Putin call it?" asks what "what did Putin call it" asks, and
+# "Under the initial agreement, who was to guard the route?" asks who. ("Besides Russia,
+# who else ..." is not set up but narrowed: it asks for another of Russia's kind.)
 _LEAD_IN_PHRASE = re.compile(
-    r"^(?!according\b)[a-z]+(?:ed|ing)\b[^?,]{0,80},\s*(?=(?:what|which|who|whom|whose|when|where|why|how)\b)"
+    r"^(?!according\b)(?:[a-z]+(?:ed|ing)|under|in|during|after|before|at|on|for|from|with|without|despite|given|"
+    r"since|by|as|among|unlike|like|regarding|concerning)\b"
+    r"[^?,]{0,80},\s*(?=(?:what|which|who|whom|whose|when|where|why|how)\b)"
 )
 
 
@@ -463,7 +467,9 @@ def analyse(question: str) -> QuestionInfo:
         )
         if match:
             # "did ambassador Bulbuloglu actually say", "did he later insist": adverbs name nobody.
-            named = [w for w in match.group(1).split() if not (w.islower() and (w.endswith("ly") or w in _ADVERBS))]
+            # "What word did Putin use to describe ...": the speaker is Putin.
+            who = re.sub(r"\s+(?:use|used|try|want|seem|appear|like|have|need|choose|decide)\s+to$", "", match.group(1))
+            named = [w for w in who.split() if not (w.islower() and (w.endswith("ly") or w in _ADVERBS))]
             speaker = tuple(terms(" ".join(named)))
     named_thing, owner = (
         _named_thing(own) if kind in ("who", "person") else (_defined_thing(own), "") if kind == "other" else ((), "")

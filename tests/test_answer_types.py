@@ -55,6 +55,8 @@ def harbour(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
         ("How much cargo did the port handle last year?", "12 million tonnes"),
         # The quotation says it; the sentence before says what it is about.
         ("What did Kovacs call the plan?", "gift"),
+        # Asked by role: the article says elsewhere who the mayor is.
+        ("What did the mayor call the plan?", "gift"),
     ],
 )
 def test_answers_with_the_sentence_that_holds_the_asked_kind(harbour: Pipeline, question: str, expected: str) -> None:
@@ -310,6 +312,12 @@ def test_a_sentence_states_a_cause_outright(sentence: str) -> None:
 def test_an_abstention_names_the_missing_words_as_the_question_wrote_them(harbour: Pipeline) -> None:
     answer = harbour.answer("Who is the chief engineer of the port?")
     assert answer.abstained and "never mention chief engineer." in answer.text, answer.text
+
+
+def test_what_a_speaker_the_documents_never_mention_said_is_not_answered(harbour: Pipeline) -> None:
+    answer = harbour.answer("How did the port's chief engineer react to the plan?")
+    assert answer.abstained and "never mention chief engineer." in answer.text, answer.text
+    assert not harbour.answer("How did Kovacs react to the plan?").abstained
 
 
 def test_the_quotation_comes_before_the_sentence_that_leads_in_to_it(harbour: Pipeline) -> None:

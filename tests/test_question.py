@@ -58,6 +58,8 @@ from rag.text import acronyms
         ("What numeric weight does 'bold' stand for?", "number", ""),
         # A participle's phrase before the question word sets it up; "according to" does not.
         ("Impressed by how the capital had developed, what did Putin call it?", "wording", ""),
+        ("Under the initial agreement, who was supposed to guard the route?", "who", ""),
+        ("During the visit, how many documents were signed?", "number", "document"),
         ("What did Putin compare Baku to?", "wording", ""),
         # A name asked for is someone's only when the question says whose.
         ("What is the name of Putin's spokesman?", "person", ""),
@@ -394,6 +396,9 @@ def test_who_wrote_it_is_not_answered_by_who_published_it() -> None:
         ("What did Polad Bulbuloglu later insist he had said?", ("polad", "bulbuloglu")),
         # Someone's reaction is what they said to it.
         ("And what was Putin's reaction to that figure?", ("putin",)),
+        # Whoever uses a word to describe something is the speaker, not "Putin use".
+        ("What word did Putin use to describe the city?", ("putin",)),
+        ("How did Armenia's prime minister react to the visit?", ("armenia", "prime", "minist")),
     ],
 )
 def test_the_speaker_is_who_the_question_names_without_its_adverbs(question: str, speaker: tuple[str, ...]) -> None:
