@@ -381,6 +381,8 @@ def answer_type(question: str) -> str:
         return "reason"
     if re.match(r"^\s*(?:is|are|was|were|did|does|do|has|have|had|can|could|will|would|should)\b", q):
         return "yesno"
+    if _SETTING_QUESTION.search(_CONTEXT_BRACKET.sub("?", q)):  # not the rewriter's context
+        return "item"  # "which lsof option lists link counts": an option, named as it is typed
     if re.match(r"^\s*which\s+(?:[\w-]+\s+){0,2}(?!(?:is|was|does|has)\b)[\w-]+[^\Ws]s\b", q):
         return "item"  # "which programming languages ...": things it names
     return "other"
@@ -481,6 +483,8 @@ def analyse(question: str) -> QuestionInfo:
         numbered=tuple(sorted(numbered_things(asked))),
         focus=_focus(own)
         if kind == "number"
+        else _setting_focus(own)
+        if kind == "item"
         else _defined_term(question)
         if kind == "definition"
         else "@day"
@@ -621,6 +625,23 @@ _PRICE_QUESTION = re.compile(
 )
 
 
+# "Which (two) pip install options ...", "what configure switch", "which environment variable".
+_SETTING_QUESTION = re.compile(
+    r"\b(?:which|what)\s+(?:[\w+-]+\s+){0,3}?(?:options?|flags?|switch(?:es)?|(?:environment )?variables?)\b"
+)
+# An option as it is typed ("-n", "--no-index", "+L"), an environment variable's name.
+_OPTION = re.compile(r"(?<![\w-])(?:--?[A-Za-z0-9][\w-]*|\+[A-Za-z]\w*)")
+_VARIABLE = re.compile(r"\$\{?[A-Za-z_]\w*|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b|\b[A-Z]{5,}\b")
+
+
+def _setting_focus(question: str) -> str:
+    """What kind of setting "which option/variable" asks for: "@option" or "@variable"."""
+    found = _SETTING_QUESTION.search(question.lower())
+    if not found:
+        return ""
+    return "@variable" if "variable" in found.group() else "@option"
+
+
 def _focus(question: str) -> str:
     """The stemmed noun counted by "how many X", "how long" or "what is the X of"."""
     q = question.lower()
@@ -746,6 +767,10 @@ def has_type(
         kind = "place"  # a thing's name: any name the question does not hold, as a place's is
     if kind == "place" and (_found(_URL, sentence) or _found(_PATH, sentence)):
         return True  # "where can I obtain a copy": at an address; "where do they go": in a folder
+    if kind == "item" and focus in ("@option", "@variable"):
+        if focus == "@option":  # "--proxy" answers "which option sets the proxy"
+            return bool(_found(_OPTION, sentence))
+        return any(f.lower().lstrip("${") not in question_words for _, f in _found(_VARIABLE, sentence))
     if kind == "item":
         # Named things: a name, a number or a literal the question does not hold already.
         asked = {stem(w) for w in question_words}

@@ -59,6 +59,12 @@ from rag.text import acronyms
         # A participle's phrase before the question word sets it up; "according to" does not.
         ("Impressed by how the capital had developed, what did Putin call it?", "wording", ""),
         ("Under the initial agreement, who was supposed to guard the route?", "who", ""),
+        # An option or a variable is asked for as it is typed (not in the rewriter's context).
+        ("Which lsof option lists link counts?", "item", "@option"),
+        ("Which two pip install options make it install offline?", "item", "@option"),
+        ("What configure switch enables the text UI?", "item", "@option"),
+        ("Which environment variable moves the user base?", "item", "@variable"),
+        ("What does that mean for users (Which configure option leaves the cache unconstrained)?", "other", ""),
         ("During the visit, how many documents were signed?", "number", "document"),
         ("What did Putin compare Baku to?", "wording", ""),
         # A name asked for is someone's only when the question says whose.
@@ -118,6 +124,21 @@ def test_the_answer_type_follows_what_is_asked(question: str, kind: str, focus: 
 )
 def test_a_sentence_holds_an_answer_of_the_asked_kind(sentence: str, kind: str, holds: bool) -> None:
     assert has_type(sentence, kind, set()) is holds
+
+
+@pytest.mark.parametrize(
+    ("sentence", "focus", "holds"),
+    [
+        ("It has an option, +L, that will list the link counts of open files.", "@option", True),
+        ("Use the ``--proxy`` command-line option to specify a proxy.", "@option", True),
+        ("CAUTION: lsof can't always report link counts for FIFOs.", "@option", False),
+        ("The user scheme can be customized by setting the PYTHONUSERBASE environment variable.", "@variable", True),
+        ("Set $HOME first.", "@variable", True),
+        ("The user scheme can be customized in the configuration file.", "@variable", False),
+    ],
+)
+def test_which_option_or_variable_is_answered_by_one_as_it_is_typed(sentence: str, focus: str, holds: bool) -> None:
+    assert has_type(sentence, "item", {"which", "option", "variable", "proxy"}, focus) is holds
 
 
 def test_a_prison_sentence_is_a_length_of_time_next_to_a_number() -> None:
