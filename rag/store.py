@@ -414,6 +414,7 @@ class Bm25Index:
         self.vectors = vectors  # sentence vectors of ``ids``, when known
         self.chunks = chunks  # bodies of ``ids``, when known
         self._position: dict[str, int] | None = None
+        self._postings_views: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         tokens = tokens if tokens is not None else [terms(t) for t in texts]
         self.df: dict[str, int] = {}
         for toks in tokens:
@@ -489,6 +490,7 @@ class Bm25Index:
         index.chunks = ChunkTable.load(path)
         index.sentence_terms = SentenceTerms.load(path, index._vocabulary)
         index._position = None
+        index._postings_views = None
         return index
 
     def chunk(self, chunk_id: str) -> StoredChunk | None:
@@ -539,25 +541,37 @@ class Bm25Index:
         # math.log: the extractive scorer calls this ~1000 times per answer, np.log is 10x slower on scalars.
         return math.log(1 + (self.n_docs + 1) / (self.df.get(term, 0) + 0.5))
 
+    def _postings(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """bm25s's score matrix (CSC: each term's chunks and scores) as plain views of its
+        memory maps: indexing a ``np.memmap`` costs microseconds of subclass bookkeeping."""
+        postings = self._postings_views
+        if postings is None:
+            matrix = self._bm25.scores
+            postings = self._postings_views = (
+                np.asarray(matrix["indptr"]),
+                np.asarray(matrix["indices"]),
+                np.asarray(matrix["data"]),
+            )
+        return postings
+
     def search(self, query_terms: list[str], k: int) -> list[tuple[str, float]]:
         query_terms = [t for t in query_terms if t in self.df]
         if not self.ids or not query_terms:
             return []
         # bm25s's own scoring adds postings with ``np.add.at`` (2-3 ms at 100k chunks);
         # ``np.bincount`` over the same precomputed scores gives the same sums in a tenth.
-        matrix = self._bm25.scores
-        token_ids = self._bm25.get_tokens_ids(query_terms)
-        starts, ends = matrix["indptr"][token_ids], matrix["indptr"][np.asarray(token_ids) + 1]
-        postings = [np.arange(a, b) for a, b in zip(starts, ends, strict=True)]
-        if not postings:
+        indptr, indices, data = self._postings()
+        token_ids = np.asarray(self._bm25.get_tokens_ids(query_terms), dtype=np.int64)
+        if not len(token_ids):
             return []
-        at = np.concatenate(postings)
-        scores = np.bincount(matrix["indices"][at], weights=matrix["data"][at], minlength=self.n_docs)
+        starts = indptr[token_ids]
+        at = _concatenated_ranges(starts, indptr[token_ids + 1] - starts)
+        holders = indices[at]
+        scores = np.bincount(holders, weights=data[at], minlength=self.n_docs)
         # The top k among the chunks that hold a term (a few thousand postings), not among
         # all chunks: a chunk is listed once per term it holds, so the best k x terms
         # postings hold the best k chunks.
-        holders = matrix["indices"][at]
-        wanted = k * len(postings)
+        wanted = k * len(token_ids)
         if len(holders) > wanted:
             holders = holders[np.argpartition(scores[holders], len(holders) - wanted)[len(holders) - wanted :]]
         top = np.unique(holders)
