@@ -30,6 +30,7 @@ from .question import (
     literal,
     names_another,
     numbered_things,
+    possessives,
     proper_nouns,
     role_of_another,
     split_question,
@@ -98,6 +99,9 @@ _REASON = re.compile(
 _CAUSE = re.compile(rf"\b(?:{_CAUSE_WORDS}|as a result of|believing|fearing|convinced that)\b|^As\b", re.I)
 W_CAUSE = 0.05
 W_LABEL = 0.1
+# A sentence that names the very "X's Y" the question names is about that thing ("Moscow’s
+# influence is liquefying" for "what is happening to Moscow's influence"), not about X and Y apart.
+W_POSSESSIVE = 0.05
 # A definition list's item for the very code asked about says what it means.
 W_DEFINES = 0.3
 # "that" and "there" only when they open the sentence: mid-sentence they are mostly
@@ -351,6 +355,7 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
             - (SHORT_PENALTY if fragment else 0)
             + W_NOVELTY * _novelty(c.terms, asked_idf, bm25)
             + (W_CAUSE if why and _CAUSE.search(c.text) else 0)
+            + (W_POSSESSIVE if info.possessives and not possessives(c.text).isdisjoint(info.possessives) else 0)
             + (W_LABEL if labelled else 0)
             + (W_DEFINES if defines else 0)
         )

@@ -186,6 +186,8 @@ class QuestionInfo:
     # Whether the value asked for is a default ("what ... by default", "the default X"): a
     # sentence that never says what happens by default does not give it.
     asks_default: bool = False
+    # The question's possessive phrases, stemmed ("Moscow's influence" -> ("moscow", "influenc")).
+    possessives: tuple[tuple[str, str], ...] = ()
 
 
 def proper_nouns(text: str) -> list[str]:
@@ -397,6 +399,18 @@ def literal(text: str) -> bool:
     return _LITERAL.search(text) is not None
 
 
+_POSSESSIVE = re.compile(r"\b([\w-]+)['’]s\s+([a-z][\w-]+)")
+
+
+@lru_cache(maxsize=16384)
+def possessives(text: str) -> frozenset[tuple[str, str]]:
+    """(owner, thing) of each "X's Y" in ``text``, stemmed: "Moscow’s influence is liquefying"
+    is about the very thing "what is happening to Moscow's influence" asks about."""
+    return frozenset(
+        (stem(owner.lower()), stem(thing)) for owner, thing in _POSSESSIVE.findall(text) if thing not in STOPWORDS
+    )
+
+
 _NUMBERED_THING = re.compile(r"\b([A-Za-z]{3,})\s+(\d+(?:\.\d+)*)\b")
 _MONTH_NAMES = frozenset(_MONTHS.split())
 
@@ -503,6 +517,7 @@ def analyse(question: str) -> QuestionInfo:
         owner=owner,
         codes=_codes(own),
         asks_default=_ASKS_DEFAULT.search(own) is not None,
+        possessives=tuple(sorted(possessives(own))),
     )
 
 

@@ -602,3 +602,22 @@ def test_an_acronym_the_documents_spell_out_is_not_called_never_mentioned(
     answer = pipeline_over(tmp_path_factory, "acronym", files).answer("Can I use the library under the GPL?")
     assert "never mention" not in answer.text, answer.text
     assert "General Public License" in answer.text, answer.text
+
+
+RIVER_TOWN = """River town report
+
+The river has shaped the town for centuries, and its influence on trade in the valley is still large. \
+Merchants say the town's influence is fading as the new motorway draws traffic away. \
+Farmers upstream still ship grain by the river's barges every autumn.
+"""
+
+
+def test_a_sentence_naming_the_very_possessive_asked_about_answers_alone(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # "the town's influence" is one thing; "the river ... its influence ... the town" another.
+    town = pipeline_over(tmp_path_factory, "river-town", {"town.txt": RIVER_TOWN})
+    answer = town.answer("What is happening to the town's influence?")
+    assert [c.quote for c in answer.citations] == [
+        "Merchants say the town's influence is fading as the new motorway draws traffic away."
+    ], answer.text

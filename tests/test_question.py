@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.question import analyse, has_type, names_another, role_of_another
+from rag.question import analyse, has_type, names_another, possessives, role_of_another
 from rag.text import acronyms
 
 
@@ -483,3 +483,9 @@ def test_a_nationality_describing_the_kind_of_thing_asked_for_is_no_name_the_ans
 )
 def test_whether_the_value_asked_for_is_a_default(question: str, asks: bool) -> None:
     assert analyse(question).asks_default is asks
+
+
+def test_a_possessive_phrase_is_its_owner_and_thing_stemmed() -> None:
+    assert possessives("a region where Moscow’s influence is liquefying") == {("moscow", "influenc")}
+    assert analyse("What is happening to Moscow's influence in the region?").possessives == (("moscow", "influenc"),)
+    assert possessives("It is the town's.") == frozenset()
