@@ -569,9 +569,11 @@ def answer_extractive(question: str, retrieval: Retrieval, bm25: Bm25Index) -> A
         info = analyse(part)
         if first is None:
             first = info
-        elif _refers_back(part):
+        elif _refers_back(part) and not _names_a_thing(info, bm25):
             # "What is the default order ..., and where is it defined?": "it" is what
-            # the first part asked about, so its words count here too.
+            # the first part asked about, so its words count here too. (A part naming
+            # a thing of its own may refer to that: "... and when did Azerbaijan's
+            # offensive give it full control?"; a person it names is no "it".)
             info = replace(
                 info,
                 terms=info.terms + tuple(t for t in first.terms if t not in info.terms),
@@ -716,6 +718,12 @@ def _dedupe(chosen: list[Scored]) -> list[Scored]:
             seen.add(key)
             out.append(s)
     return out
+
+
+def _names_a_thing(info: QuestionInfo, bm25: Bm25Index) -> bool:
+    """Whether the question names something other than a person ("Azerbaijan", "-n")."""
+    people = _people_terms(bm25)
+    return any(people.isdisjoint(entity) for entity in info.entities)
 
 
 def _original_words(question: str, stems: list[str]) -> list[str]:

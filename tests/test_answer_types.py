@@ -621,3 +621,24 @@ def test_a_sentence_naming_the_very_possessive_asked_about_answers_alone(
     assert [c.quote for c in answer.citations] == [
         "Merchants say the town's influence is fading as the new motorway draws traffic away."
     ], answer.text
+
+
+VALLEY_WAR = """Valley war history
+
+In 1998 the northern league backed Ostland in its war with Westmark over the valley. \
+The league's support was decisive, historians say, and it changed the balance of the region. \
+Ostland now fully controls the valley, after its March 2021 offensive drove out the Westmark garrison. \
+Trade through the valley has since doubled.
+"""
+
+
+def test_a_later_part_naming_its_own_subject_is_answered_on_its_own_terms(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # "it" is Ostland, named in the part itself, not the war the first part asked about.
+    valley = pipeline_over(tmp_path_factory, "valley-war", {"war.txt": VALLEY_WAR})
+    answer = valley.answer(
+        "In which year did the northern league back Ostland in the war, "
+        "and when did Ostland's offensive give it full control of the valley?"
+    )
+    assert "1998" in answer.text and "March 2021" in answer.text, answer.text
