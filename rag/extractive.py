@@ -37,7 +37,7 @@ from .question import (
 )
 from .retrieve import Retrieval, Retrieved
 from .store import Bm25Index, StoredChunk
-from .text import acronyms, readable, stem, terms, words
+from .text import STOPWORDS, acronyms, readable, stem, terms, words
 from .types import Answer, Citation
 
 # Weights of the sentence score; see docs in the module string.
@@ -580,6 +580,10 @@ def answer_extractive(question: str, retrieval: Retrieval, bm25: Bm25Index) -> A
                 topic=info.topic + tuple(t for t in first.topic if t not in info.topic),
             )
         unknown = unknown_terms(info, bm25)
+        spelled = {t for t in unknown if _spelled_out(t, part, retrieval)}
+        if spelled:  # the passage says "user interface": it names the "UI" asked about
+            unknown = [t for t in unknown if t not in spelled]
+            info = replace(info, entities=tuple(e for e in info.entities if not set(e) <= spelled))
         elsewhere = _numbered_elsewhere(info, retrieval)
         said = {word for phrase in elsewhere for word in phrase.split()}
         missing = [w for w in (_original_words(part, unknown) if unknown else []) if w not in said] + elsewhere
@@ -718,6 +722,19 @@ def _dedupe(chosen: list[Scored]) -> list[Scored]:
             seen.add(key)
             out.append(s)
     return out
+
+
+def _spelled_out(term: str, question: str, retrieval: Retrieval) -> bool:
+    """Whether ``term`` is an acronym of the question ("UI") that a retrieved passage spells
+    out in words it does not capitalise ("the text-mode full-screen user interface")."""
+    if not re.search(rf"\b{re.escape(term.upper())}s?\b", question) or not 2 <= len(term) <= 6:
+        return False
+    for passage in retrieval.passages:
+        content = [w for w in words(passage.chunk.text) if w not in STOPWORDS]
+        initials = "".join(w[0] for w in content)
+        if term in {initials[i : i + len(term)] for i in range(len(initials) - len(term) + 1)}:
+            return True
+    return False
 
 
 def _names_a_thing(info: QuestionInfo, bm25: Bm25Index) -> bool:

@@ -642,3 +642,18 @@ def test_a_later_part_naming_its_own_subject_is_answered_on_its_own_terms(
         "and when did Ostland's offensive give it full control of the valley?"
     )
     assert "1998" in answer.text and "March 2021" in answer.text, answer.text
+
+
+HARBOUR_TRAFFIC = """Harbour traffic
+
+Since 2019 a vessel traffic service guides every ship through the narrow channel by radio. \
+Pilots board the larger ships at the outer buoy.
+"""
+
+
+def test_an_acronym_the_passage_spells_out_in_lower_case_is_mentioned(tmp_path_factory: pytest.TempPathFactory) -> None:
+    harbour = pipeline_over(tmp_path_factory, "harbour-traffic", {"traffic.txt": HARBOUR_TRAFFIC})
+    answer = harbour.answer("Since when does the VTS guide ships through the channel?")
+    assert not answer.abstained and "2019" in answer.text, answer.text
+    unknown = harbour.answer("Since when does the AIS guide ships through the channel?")
+    assert unknown.abstained and "never mention AIS" in unknown.text, unknown.text
