@@ -589,11 +589,41 @@ _WHAT_IS = re.compile(r"^\s*what\s+(?:is|are|was|were)\s+(?:a|an|the)?\s*([\w-]+
 
 def _defined_thing(question: str) -> tuple[str, ...]:
     """The stemmed head noun of the thing a bare "what is X?" asks about ("tivoization";
-    "replacement", not "modern", of "the modern replacement"); names are entities already."""
+    "replacement", not "modern", of "the modern replacement"), or of the kind of thing
+    "what X did ..." asks for ("What *gift* did Putin present?"); names are entities already."""
     match = _WHAT_IS.match(question)
-    if match is None or any(w[:1].isupper() for w in match.group(1).split()):
+    if match is None:
+        kind = _WHAT_KIND.match(question)
+        if kind is None:
+            return ()
+        head = re.split(r"\s+(?:for|of|on|in|at|to|from|with|about|between|or|and)\s+", kind.group(1))[0].split()[-1]
+        generic = head.lower() in _GENERIC_KINDS or head.lower().rstrip("s") in _GENERIC_KINDS
+        return () if head[:1].isupper() or generic else tuple(terms(head))
+    if any(w[:1].isupper() for w in match.group(1).split()):
         return ()
     return tuple(terms(match.group(1).split()[-1]))
+
+
+# "What target for trade did they set?": the kind of thing asked for, before its verb.
+_WHAT_KIND = re.compile(
+    r"^\s*(?:what|which)\s+((?:[\w’'-]+\s+){0,4}?[\w’'-]+)\s+(?:did|does|do|is|are|was|were|has|have|had|will|would|can|could|should)\b",
+    re.I,
+)
+# Words for a kind of answer, not a thing the documents must name ("what word", "what role").
+_GENERIC_KINDS = frozenset(
+    "word term phrase label name kind type sort form way manner thing role example reason step part aspect point "
+    "issue topic subject matter sign message effect impact outcome result detail fact feature characteristic quality "
+    "property attribute element component item body entity organization organisation group event occasion moment "
+    "activity action measure move method approach means mechanism tool instrument process procedure practice policy "
+    "plan strategy scheme schedule program programme project initiative arrangement condition requirement rule "
+    "principle idea concept notion image picture metaphor description characterization gesture protection support "
+    "help benefit advantage problem challenge risk threat concern change development trend situation status state "
+    "position view opinion stance attitude response reaction answer question area field sector domain place location "
+    "resource asset value goal purpose function use capacity ability option choice alternative solution difference "
+    "relation relationship link connection tie bloc alliance coalition union country nation power party side "
+    "camp command option flag switch setting parameter argument variable file directory folder path program utility "
+    "package library module function format extension protocol version release".split()
+)
 
 
 def role_of_another(owner: str, role: str, sentence: str) -> bool:

@@ -314,6 +314,12 @@ def test_an_abstention_names_the_missing_words_as_the_question_wrote_them(harbou
     assert answer.abstained and "never mention chief engineer." in answer.text, answer.text
 
 
+def test_a_kind_of_thing_the_documents_never_mention_is_not_answered(harbour: Pipeline) -> None:
+    answer = harbour.answer("What award did Kovacs present to the port authority?")
+    assert answer.abstained and "never mention award." in answer.text, answer.text
+    assert not harbour.answer("What terminal will the city build?").abstained
+
+
 def test_what_a_speaker_the_documents_never_mention_said_is_not_answered(harbour: Pipeline) -> None:
     answer = harbour.answer("How did the port's chief engineer react to the plan?")
     assert answer.abstained and "never mention chief engineer." in answer.text, answer.text

@@ -489,3 +489,20 @@ def test_a_possessive_phrase_is_its_owner_and_thing_stemmed() -> None:
     assert possessives("a region where Moscow’s influence is liquefying") == {("moscow", "influenc")}
     assert analyse("What is happening to Moscow's influence in the region?").possessives == (("moscow", "influenc"),)
     assert possessives("It is the town's.") == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("question", "thing"),
+    [
+        # The kind of thing asked for must be one the documents could name ...
+        ("What gift did Putin present to Aliyev?", ("gift",)),
+        ("What target for bilateral trade did the two leaders set?", ("target",)),
+        ("Which Russian shipyard will build the tankers?", ("shipyard",)),
+        # ... unless it is a word for a kind of answer, which the answer need not repeat.
+        ("What subjects did the agreements cover?", ()),
+        ("What gesture did Aliyev use to greet him?", ()),
+        ("Which Western bloc has entered into play?", ()),
+    ],
+)
+def test_what_kind_of_thing_is_asked_for_is_its_head_noun(question: str, thing: tuple[str, ...]) -> None:
+    assert analyse(question).named_thing == thing
