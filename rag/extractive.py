@@ -561,6 +561,7 @@ def _describe(kind: str) -> str:
 
 def answer_extractive(question: str, retrieval: Retrieval, bm25: Bm25Index) -> Answer:
     """Answer ``question`` (already standalone) from the retrieved passages."""
+    question = _truecased(question, retrieval)
     pool = candidates(retrieval)
     chosen: list[Scored] = []
     reasons: list[str] = []
@@ -735,6 +736,25 @@ def _spelled_out(term: str, question: str, retrieval: Retrieval) -> bool:
         if term in {initials[i : i + len(term)] for i in range(len(initials) - len(term) + 1)}:
             return True
     return False
+
+
+# A capitalised word standing alone inside a sentence (not its first, not one of a longer
+# name such as "the North-South Transport Corridor"): a name as the passage writes it.
+_NAME_INSIDE = re.compile(r"(?<=[^.!?\s] )[A-Z][\w’'-]*(?: [A-Z][\w’'-]*)*")
+
+
+def _truecased(question: str, retrieval: Retrieval) -> str:
+    """A question typed all in lower case ("what did putin compare baku to") with its
+    words capitalised as the passages write them inside sentences ("Putin", "Baku"), so
+    that its names are found; other questions as they are."""
+    if any(ch.isupper() for ch in question):
+        return question
+    cased: dict[str, str] = {}
+    for passage in retrieval.passages:
+        for name in _NAME_INSIDE.findall(passage.chunk.text):
+            if " " not in name:
+                cased.setdefault(name.lower(), name)
+    return re.sub(r"[\w’'-]+", lambda m: cased.get(m.group(), m.group()), question)
 
 
 def _names_a_thing(info: QuestionInfo, bm25: Bm25Index) -> bool:

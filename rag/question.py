@@ -274,7 +274,14 @@ _GROUP = re.compile(
 
 # "Who heads / founded / said ..." wants a person, never a body.
 _AUTHORSHIP_WORDS = frozenset("wrote write writes written authored drafted".split())
-_AUTHORSHIP = re.compile(r"\b(?:wrote|writes|written|writer|authors?|authored|drafted|penned|composed)\b", re.I)
+# A title's byline: "... Maketext fixes by Sean M. Burke and Jordan Lachler".
+_BYLINE = re.compile(
+    r"\b[Bb]y\s+(?:[A-Z][\w'’-]*\.?\s+){1,3}[A-Z][\w'’-]+(?:\s+and\s+(?:[A-Z][\w'’-]*\.?\s*)+)?\s*(?=$|[.,;])"
+)
+# Who wrote it: "written by", "its authors", or a byline.
+_AUTHORSHIP = re.compile(
+    rf"\b(?:wrote|writes|written|writer|authors?|authored|drafted|penned|composed)\b|{_BYLINE.pattern}"
+)
 _PERSON_VERBS = frozenset(
     "head heads headed lead leads led chair chairs chaired run runs ran founded directs directed manages managed "
     "owns owned wrote write writes said say says told spoke speaks married born".split()
@@ -570,11 +577,16 @@ _NAMED_THING = re.compile(
 )
 
 
+# "Who were the two sides originally going to have guard it?" asks who would guard it:
+# a clause, not the name of a role.
+_NOT_A_ROLE = re.compile(r"\b(?:\w+ly|going|supposed|expected|meant|able|due)\b", re.I)
+
+
 def _named_thing(question: str) -> tuple[tuple[str, ...], str]:
     """The stemmed words of what a name is asked for, and whose it is: (("ambassador",),
     "Russia") for "Who is Russia's ambassador to Azerbaijan?"."""
     match = _NAMED_THING.match(question)
-    if match is None:
+    if match is None or _NOT_A_ROLE.search(match.group("thing")):
         return (), ""
     generic = {"person", "peopl", "one", "man", "woman", "someon", "thing", "name", "first", "last", "main"}
     # Whose: "Russia's ambassador", or "the president of Azerbaijan".
@@ -675,7 +687,11 @@ _SETTING_QUESTION = re.compile(
     r"\b(?:which|what)\s+(?:[\w+-]+\s+){0,3}?(?:options?|flags?|switch(?:es)?|(?:environment )?variables?)\b"
 )
 # An option as it is typed ("-n", "--no-index", "+L"), an environment variable's name.
-_OPTION = re.compile(r"(?<![\w-])(?:--?[A-Za-z0-9][\w-]*|\+[A-Za-z]\w*)")
+# Options as they are typed: "-n", "--no-index", "+L", "NAME=value", a Perl module's
+# "Minimal => 1", or a name set in code type (C<...>, ``...``).
+_OPTION = re.compile(
+    r"(?<![\w-])(?:--?[A-Za-z0-9][\w-]*|\+[A-Za-z]\w*)|\b[A-Za-z_]\w*\s*(?:=>|=(?=\S))|C<[^<>\s]+>|``[^`\s]+``"
+)
 _VARIABLE = re.compile(r"\$\{?[A-Za-z_]\w*|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b|\b[A-Z]{5,}\b")
 
 
@@ -742,7 +758,8 @@ def split_question(question: str) -> list[str]:
 _NUMBER_OF = re.compile(r"\b(?:number|count|maximum|minimum|total) of\s*$", re.I)
 _OF_FIGURE = re.compile(r"[\w’'-]+\s+of\s+(?:[a-z]+\s+){0,2}$", re.I)
 _DURATION_IN_WORDS = re.compile(
-    r"\b(?:a|an|several|a few|a couple of|many|some) (?:years?|months?|weeks?|days?|hours?|decades?|centur(?:y|ies))\b",
+    r"\b(?:a|an|one|several|a few|a couple of|many|some) "
+    r"(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|decades?|centur(?:y|ies))\b",
     re.I,
 )
 
@@ -840,8 +857,12 @@ def has_type(
             phrase_words = {w.lower() for w in phrase.split()}
             if not phrase_words - known or phrase_words & question_words & people or _DATE.fullmatch(phrase):
                 continue  # not new, or a date ("June")
-            # "Who" wants a person or an organisation, not a place ("Moscow").
+            # "Who" wants a person or an organisation, not a place ("Moscow"); who wrote it,
+            # whoever the byline names ("by Sean M. Burke").
             if kind == "place" or not people or phrase_words & people or _ORGANISATION.search(phrase):
+                return True
+            byline = _BYLINE.search(sentence) if question_words & _AUTHORSHIP_WORDS else None
+            if byline and phrase in byline.group():
                 return True
         if kind == "who" and _found(_GROUP, sentence) and not question_words & _PERSON_VERBS:
             return True  # "guarded by Russia's state security service": a body of people

@@ -506,3 +506,25 @@ def test_a_possessive_phrase_is_its_owner_and_thing_stemmed() -> None:
 )
 def test_what_kind_of_thing_is_asked_for_is_its_head_noun(question: str, thing: tuple[str, ...]) -> None:
     assert analyse(question).named_thing == thing
+
+
+def test_options_are_also_named_as_code_sets_them() -> None:
+    asked = {"which", "option", "should", "i", "set"}
+    assert has_type("Always set Minimal => 1 when you gzip for HTTP.", "item", asked, "@option")
+    assert has_type("perl Makefile.PL INSTALLMAN1DIR=none", "item", asked, "@option")
+    assert not has_type("Always compress the output for HTTP.", "item", asked, "@option")
+
+
+def test_a_length_of_time_may_be_one_unit_in_words() -> None:
+    assert has_type("The robot waits one minute between requests.", "number", {"how", "long"}, "@time")
+
+
+def test_who_wrote_it_is_answered_by_a_byline() -> None:
+    asked = {"who", "wrote", "the", "article"}
+    title = "Localization and Perl: gettext breaks, Maketext fixes by Sean M. Burke and Jordan Lachler"
+    assert has_type(title, "who", asked, people=frozenset({"paul"}))
+    assert not has_type("The route would be guarded by Russia's state security service.", "who", asked)
+
+
+def test_who_would_do_something_names_no_role() -> None:
+    assert analyse("who were the two sides originally going to have guard it").named_thing == ()
