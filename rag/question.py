@@ -633,8 +633,8 @@ _GENERIC_KINDS = frozenset(
     "position view opinion stance attitude response reaction answer question area field sector domain place location "
     "resource asset value goal purpose function use capacity ability option choice alternative solution difference "
     "relation relationship link connection tie bloc alliance coalition union country nation power party side "
-    "camp command option flag switch setting parameter argument variable file directory folder path program utility "
-    "package library module function format extension protocol version release".split()
+    "camp command flag switch setting parameter argument variable file directory folder path utility "
+    "package library module format extension protocol version release".split()
 )
 
 
@@ -686,9 +686,8 @@ _PRICE_QUESTION = re.compile(
 _SETTING_QUESTION = re.compile(
     r"\b(?:which|what)\s+(?:[\w+-]+\s+){0,3}?(?:options?|flags?|switch(?:es)?|(?:environment )?variables?)\b"
 )
-# An option as it is typed ("-n", "--no-index", "+L"), an environment variable's name.
-# Options as they are typed: "-n", "--no-index", "+L", "NAME=value", a Perl module's
-# "Minimal => 1", or a name set in code type (C<...>, ``...``).
+# An option as it is typed: "-n", "--no-index", "+L", "NAME=value", a Perl module's
+# "Minimal => 1", or a name set in code type (C<...>, ``...``); an environment variable's name.
 _OPTION = re.compile(
     r"(?<![\w-])(?:--?[A-Za-z0-9][\w-]*|\+[A-Za-z]\w*)|\b[A-Za-z_]\w*\s*(?:=>|=(?=\S))|C<[^<>\s]+>|``[^`\s]+``"
 )
