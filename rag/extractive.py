@@ -34,6 +34,7 @@ from .question import (
     proper_nouns,
     role_of_another,
     split_question,
+    without_context,
 )
 from .retrieve import Retrieval, Retrieved
 from .store import Bm25Index, StoredChunk
@@ -74,6 +75,7 @@ TYPED_KINDS = frozenset(
     }
 )
 COMMON_SHARE = 0.5
+YES_NO_UNKNOWN_WORDS = 3
 TOPIC_DENSE = 0.55
 MAX_SENTENCES = 3
 NEXT_SENTENCE_SHARE = 0.75
@@ -498,7 +500,13 @@ def unknown_terms(info: QuestionInfo, bm25: Bm25Index) -> list[str]:
     # "How did Armenia's prime minister react?": documents that never speak of a prime
     # minister cannot say what one said, whatever they say of Armenia.
     speaker = info.speaker if info.speaker and not bm25.knows(info.speaker[-1]) else ()
-    return missing + [t for t in (*info.named_thing, *speaker) if not bm25.knows(t) and t not in missing]
+    # "Does the .xz format support password-protected encryption?": a yes or no about
+    # several things the documents never mention is no yes or no they give. (One or two
+    # such words are often a paraphrase: "in parallel" for "simultaneously".)
+    own = set(terms(without_context(info.text))) if info.answer_type == "yesno" else set()
+    novel = [t for t in info.topic if t in own and len(t) >= 4 and not bm25.knows(t)]
+    unsaid = novel if len(novel) >= YES_NO_UNKNOWN_WORDS else []
+    return missing + [t for t in (*info.named_thing, *speaker, *unsaid) if not bm25.knows(t) and t not in missing]
 
 
 def _numbered_elsewhere(info: QuestionInfo, retrieval: Retrieval) -> list[str]:

@@ -390,7 +390,7 @@ def answer_type(question: str) -> str:
         return "reason"
     if re.match(r"^\s*(?:is|are|was|were|did|does|do|has|have|had|can|could|will|would|should)\b", q):
         return "yesno"
-    if _SETTING_QUESTION.search(_CONTEXT_BRACKET.sub("?", q)):  # not the rewriter's context
+    if _SETTING_QUESTION.search(without_context(q)):  # not the rewriter's context
         return "item"  # "which lsof option lists link counts": an option, named as it is typed
     if re.match(r"^\s*which\s+(?:[\w-]+\s+){0,2}(?!(?:is|was|does|has)\b)[\w-]+[^\Ws]s\b", q):
         return "item"  # "which programming languages ...": things it names
@@ -444,6 +444,11 @@ def names_another(numbered: tuple[tuple[str, str], ...], sentence: str) -> bool:
 _CONTEXT_BRACKET = re.compile(r"\s*\([^()]*\)\s*\?*\s*$")
 
 
+def without_context(question: str) -> str:
+    """The question without the follow-up rewriter's closing "(context)"."""
+    return _CONTEXT_BRACKET.sub("?", question)
+
+
 # "Some Azerbaijanis were unimpressed. What did they think ...?": the statements before
 # the question give its setting; the question itself says what kind of answer it wants.
 _STATEMENT_BEFORE = re.compile(r"^.*[.!;:]\s+(?=[A-Z\"“][^.!;:]*\?\s*$)", re.S)
@@ -463,7 +468,7 @@ def analyse(question: str) -> QuestionInfo:
     kind = answer_type(_interrogative(question))
     # The follow-up rewriter's "(the Zangezur Corridor)" says what the question is about;
     # the answer may call it "the route", so it names no entity the answer must hold.
-    asked = _CONTEXT_BRACKET.sub("?", question)
+    asked = without_context(question)
     own = _interrogative(asked)
     # "the Putin-Aliyev talks" name two people, each an entity of its own.
     # The names the question itself holds: "lsof hangs on DNS lookups. Which two options

@@ -320,6 +320,13 @@ def test_a_kind_of_thing_the_documents_never_mention_is_not_answered(harbour: Pi
     assert not harbour.answer("What terminal will the city build?").abstained
 
 
+def test_a_yes_or_no_about_things_the_documents_never_mention_is_not_answered(harbour: Pipeline) -> None:
+    answer = harbour.answer("Does the port offer encrypted satellite tracking of cargo?")
+    assert answer.abstained and "never mention" in answer.text, answer.text
+    # One word the documents do not use is most often a paraphrase.
+    assert not harbour.answer("Did the mayor applaud the decision?").abstained
+
+
 def test_what_a_speaker_the_documents_never_mention_said_is_not_answered(harbour: Pipeline) -> None:
     answer = harbour.answer("How did the port's chief engineer react to the plan?")
     assert answer.abstained and "never mention chief engineer." in answer.text, answer.text
