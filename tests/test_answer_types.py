@@ -314,23 +314,24 @@ def test_an_abstention_names_the_missing_words_as_the_question_wrote_them(harbou
     assert answer.abstained and "never mention chief engineer." in answer.text, answer.text
 
 
-def test_a_kind_of_thing_the_documents_never_mention_is_not_answered(harbour: Pipeline) -> None:
-    answer = harbour.answer("What award did Kovacs present to the port authority?")
-    assert answer.abstained and "never mention award." in answer.text, answer.text
-    assert not harbour.answer("What terminal will the city build?").abstained
-
-
-def test_a_yes_or_no_about_things_the_documents_never_mention_is_not_answered(harbour: Pipeline) -> None:
-    answer = harbour.answer("Does the port offer encrypted satellite tracking of cargo?")
-    assert answer.abstained and "never mention" in answer.text, answer.text
-    # One word the documents do not use is most often a paraphrase.
-    assert not harbour.answer("Did the mayor applaud the decision?").abstained
-
-
-def test_what_a_speaker_the_documents_never_mention_said_is_not_answered(harbour: Pipeline) -> None:
-    answer = harbour.answer("How did the port's chief engineer react to the plan?")
-    assert answer.abstained and "never mention chief engineer." in answer.text, answer.text
-    assert not harbour.answer("How did Kovacs react to the plan?").abstained
+@pytest.mark.parametrize(
+    ("unanswerable", "missing", "answerable"),
+    [
+        # A kind of thing the article never names ...
+        ("What award did Kovacs present to the port authority?", "award", "What terminal will the city build?"),
+        # ... a speaker it never mentions ...
+        ("How did the port's chief engineer react to the plan?", "chief engineer", "How did Kovacs react to the plan?"),
+        # ... a yes or no about several things it never mentions (one such word is most often
+        # a paraphrase: "applaud" for "praised").
+        ("Does the port offer encrypted satellite tracking of cargo?", "", "Did the mayor applaud the decision?"),
+    ],
+)
+def test_what_the_article_never_mentions_is_not_answered(
+    harbour: Pipeline, unanswerable: str, missing: str, answerable: str
+) -> None:
+    answer = harbour.answer(unanswerable)
+    assert answer.abstained and f"never mention {missing}" in answer.text, answer.text
+    assert not harbour.answer(answerable).abstained
 
 
 def test_the_quotation_comes_before_the_sentence_that_leads_in_to_it(harbour: Pipeline) -> None:
