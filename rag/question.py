@@ -99,6 +99,12 @@ _OPINION = re.compile(
     r"fear(?:ed|s)?|worried|hoped?|hopes|expected|suspected|considered)\b",
     re.I,
 )
+_REACT_WORDS = frozenset("react reacted reacts reaction reactions respond responded responds response".split())
+_REACTION = re.compile(
+    r"\b(?:alarm(?:ed|s)?|alarm bells|welcomed?|protest(?:ed|s)?|critici[sz]ed|condemned|praised|angered|anger|"
+    r"outrage[ds]?|dismay(?:ed)?|saw in (?:it|this|that))\b",
+    re.I,
+)
 # "What did X think ...": a verb after "did", not a noun ("Moscow's view of ...").
 _OPINION_QUESTION = re.compile(
     r"^\s*(?:what|how) did (?:[\w-]+\s+){1,4}?(?:think|feel|believe|view|see|regard|fear|hope|expect|suspect)\b",
@@ -877,6 +883,11 @@ def has_type(
             # "who wrote it" wants its writer anywhere, not "authors of previous versions".
             return any(found.lower() not in question_words for _, found in _found(_ROLE, sentence))
         return False
+    if kind == "speech" and question_words & _REACT_WORDS and not question_words & people:
+        # "How did Azerbaijanis react?" -- "it set off alarm bells among Azerbaijanis, who saw
+        # in it a hidden agenda": a people's or a group's reaction is said, thought or felt
+        # (a person named reacts in words: "how did Putin react" wants what he said).
+        return bool(_found(_SPEECH, sentence) or _found(_OPINION, sentence) or _found(_REACTION, sentence))
     if kind == "speech":
         return bool(_found(_SPEECH, sentence))
     if kind == "opinion":

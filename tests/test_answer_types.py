@@ -671,3 +671,19 @@ def test_an_acronym_the_passage_spells_out_in_lower_case_is_mentioned(tmp_path_f
     assert not answer.abstained and "2019" in answer.text, answer.text
     unknown = harbour.answer("Since when does the AIS guide ships through the channel?")
     assert unknown.abstained and "never mention AIS" in unknown.text, unknown.text
+
+
+BRIDGE_PLAN = """Bridge plan
+
+In June the council announced that the old bridge would be closed for two years. \
+The announcement set off alarm among shopkeepers, who saw in it the end of their passing trade. \
+The mayor said the works could not wait.
+"""
+
+
+def test_how_a_group_reacted_may_be_what_it_felt_not_only_what_it_said(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    bridge = pipeline_over(tmp_path_factory, "bridge-plan", {"bridge.txt": BRIDGE_PLAN})
+    answer = bridge.answer("How did shopkeepers react to the announcement?")
+    assert not answer.abstained and answer.citations[0].quote.startswith("The announcement set off alarm"), answer.text
