@@ -284,9 +284,9 @@ _AUTHORSHIP_WORDS = frozenset("wrote write writes written authored drafted".spli
 _BYLINE = re.compile(
     r"\b[Bb]y\s+(?:[A-Z][\w'’-]*\.?\s+){1,3}[A-Z][\w'’-]+(?:\s+and\s+(?:[A-Z][\w'’-]*\.?\s*)+)?\s*(?=$|[.,;])"
 )
-# Who wrote it: "written by", "its authors", or a byline.
+# Who wrote it: "written by", "its authors" (in any case), or a byline (whose names are capitalised).
 _AUTHORSHIP = re.compile(
-    rf"\b(?:wrote|writes|written|writer|authors?|authored|drafted|penned|composed)\b|{_BYLINE.pattern}"
+    rf"(?i:\b(?:wrote|writes|written|writer|authors?|authored|drafted|penned|composed)\b)|{_BYLINE.pattern}"
 )
 _PERSON_VERBS = frozenset(
     "head heads headed lead leads led chair chairs chaired run runs ran founded directs directed manages managed "

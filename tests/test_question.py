@@ -524,6 +524,8 @@ def test_who_wrote_it_is_answered_by_a_byline() -> None:
     title = "Localization and Perl: gettext breaks, Maketext fixes by Sean M. Burke and Jordan Lachler"
     assert has_type(title, "who", asked, people=frozenset({"paul"}))
     assert not has_type("The route would be guarded by Russia's state security service.", "who", asked)
+    # Authorship words count in any case, as they did before bylines were added.
+    assert has_type("Written by Mara Lind of the Harbour Press.", "who", asked, people=frozenset({"lind"}))
 
 
 def test_who_would_do_something_names_no_role() -> None:
