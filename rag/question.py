@@ -404,7 +404,8 @@ def answer_type(question: str) -> str:
 
 
 # A name as a machine reads it: an option, a variable, a path or file, a_name_like_this.
-_LITERAL = re.compile(r"(?<![\w-])(?:--?[A-Za-z0-9][\w-]*|\$[A-Z_][A-Z0-9_]*|[\w.-]*[/_][\w./-]+|[\w-]+\.[a-z]{1,4}\b)")
+_DASH_OPTION = r"--?[A-Za-z0-9][\w-]*"  # "-n", "--no-index"
+_LITERAL = re.compile(rf"(?<![\w-])(?:{_DASH_OPTION}|\$[A-Z_][A-Z0-9_]*|[\w.-]*[/_][\w./-]+|[\w-]+\.[a-z]{{1,4}}\b)")
 
 
 def literal(text: str) -> bool:
@@ -700,7 +701,7 @@ _SETTING_QUESTION = re.compile(
 # An option as it is typed: "-n", "--no-index", "+L", "NAME=value", a Perl module's
 # "Minimal => 1", or a name set in code type (C<...>, ``...``); an environment variable's name.
 _OPTION = re.compile(
-    r"(?<![\w-])(?:--?[A-Za-z0-9][\w-]*|\+[A-Za-z]\w*)|\b[A-Za-z_]\w*\s*(?:=>|=(?=\S))|C<[^<>\s]+>|``[^`\s]+``"
+    rf"(?<![\w-])(?:{_DASH_OPTION}|\+[A-Za-z]\w*)|\b[A-Za-z_]\w*\s*(?:=>|=(?=\S))|C<[^<>\s]+>|``[^`\s]+``"
 )
 _VARIABLE = re.compile(r"\$\{?[A-Za-z_]\w*|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b|\b[A-Z]{5,}\b")
 
