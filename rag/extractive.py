@@ -38,7 +38,7 @@ from .question import (
 )
 from .retrieve import Retrieval, Retrieved
 from .store import Bm25Index, StoredChunk
-from .text import STOPWORDS, acronyms, readable, stem, terms, words
+from .text import STOPWORDS, context_acronyms, readable, stem, terms, words
 from .types import Answer, Citation
 
 # Weights of the sentence score; see docs in the module string.
@@ -255,12 +255,14 @@ def _context_terms(chunk: StoredChunk) -> frozenset[str]:
     sentences' own term sets (which cover the chunk's text) instead of reading it again."""
     found = set(_terms_of(chunk.title)) | _terms_of(chunk.heading)
     found.update(*_sentence_terms(chunk))
-    return frozenset(found) | _acronyms_of(f"{chunk.title}\n{chunk.heading}\n{chunk.text}")
+    names = chunk.acronyms if chunk.acronyms is not None else _acronyms_of(chunk.title, chunk.heading, chunk.text)
+    return frozenset(found) | names
 
 
 @lru_cache(maxsize=4096)
-def _acronyms_of(text: str) -> frozenset[str]:
-    return acronyms(text)
+def _acronyms_of(title: str, heading: str, text: str) -> frozenset[str]:
+    """A chunk's acronyms when the keyword index does not hold them (written since it was built)."""
+    return context_acronyms(title, heading, text)
 
 
 def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Scored]:

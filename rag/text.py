@@ -258,6 +258,11 @@ def name_acronyms(text: str) -> frozenset[str]:
     )
 
 
+def context_acronyms(title: str, heading: str, text: str) -> frozenset[str]:
+    """The acronyms (``acronyms``) of a chunk with its document's title and its heading."""
+    return acronyms(f"{title}\n{heading}\n{text}")
+
+
 def acronyms(text: str) -> frozenset[str]:
     """Lower-cased acronyms a text's capitalised word runs could go by: "GNU General
     Public License" gives "gpl", "ggpl", "gp", ... so a question about "the GPL" finds

@@ -139,6 +139,19 @@ def test_the_keyword_index_keeps_each_sentences_terms_as_the_text_gives_them(see
         assert saved.chunk(cid).sentence_terms == expected  # type: ignore[union-attr]
 
 
+def test_the_keyword_index_keeps_each_chunks_acronyms_as_its_text_gives_them(seed_settings: Settings) -> None:
+    from rag.store import Bm25Index
+    from rag.text import context_acronyms
+
+    bm25 = get_pipeline(seed_settings).store.bm25()
+    saved = Bm25Index.load(next(p for p in (seed_settings.index_dir / "bm25").iterdir() if p.is_dir()))
+    for cid in bm25.ids:
+        chunk = saved.chunk(cid)
+        assert chunk is not None
+        assert chunk.acronyms == context_acronyms(chunk.title, chunk.heading, chunk.text)
+    assert any(saved.chunk(cid).acronyms for cid in bm25.ids)  # type: ignore[union-attr]
+
+
 def test_keyword_scores_from_the_sentences_terms_equal_those_from_tokenising_whole_chunks(
     seed_settings: Settings,
 ) -> None:
