@@ -39,6 +39,7 @@ class Paragraph:
     end: int
     is_heading: bool
     heading_text: str = ""
+    underlined: bool = False  # a title over its underline: a heading, whatever follows
 
 
 def _lines(text: str) -> list[tuple[int, int]]:
@@ -77,6 +78,27 @@ def _looks_like_heading(line: str) -> bool:
     return line[0].isupper() or line[0].isdigit()
 
 
+# A line of one punctuation character repeated: under a title, it makes the title a heading
+# (reStructuredText's "max_concurrent_requests" over "-----", Markdown's setext "Usage" over "===").
+_UNDERLINE = re.compile(r"([=\-~^*+#`])\1{2,}[ \t]*")
+
+
+def _underlined_titles(text: str, lines: list[tuple[int, int]]) -> dict[int, int]:
+    """{title line: lines it spans with its underline (and overline)} for each title set
+    off by a blank line (or an overline) above and an underline below, whatever its case."""
+    titles: dict[int, int] = {}
+    for i in range(1, len(lines)):
+        title, under = text[lines[i - 1][0] : lines[i - 1][1]], text[lines[i][0] : lines[i][1]]
+        if not _UNDERLINE.fullmatch(under) or not title.strip() or title[:1].isspace() or len(title) > 80:
+            continue
+        if _UNDERLINE.fullmatch(title) or len(title.split()) > 12 or _LIST_ITEM.match(title):
+            continue
+        above = text[lines[i - 2][0] : lines[i - 2][1]] if i >= 2 else ""
+        if not above.strip() or _UNDERLINE.fullmatch(above):
+            titles[i - 1] = 2
+    return titles
+
+
 def paragraphs(text: str) -> list[Paragraph]:
     """Paragraphs and headings of ``text`` with offsets, in order."""
     lines = _lines(text)
@@ -84,6 +106,8 @@ def paragraphs(text: str) -> list[Paragraph]:
     wrapped = width > 0
     out: list[Paragraph] = []
     block: list[tuple[int, int]] = []
+    titles = _underlined_titles(text, lines)
+    skip: set[int] = set()
 
     def flush() -> None:
         if block:
@@ -95,8 +119,16 @@ def paragraphs(text: str) -> list[Paragraph]:
             block.clear()
 
     after_blank = False
-    for start, end in lines:
+    for n, (start, end) in enumerate(lines):
         line = text[start:end]
+        if n in skip or (n + 1 in titles and _UNDERLINE.fullmatch(line)):
+            continue  # an underline (or overline): no text of its own
+        if n in titles:
+            flush()
+            out.append(Paragraph(start, start + len(line.rstrip()), True, line.strip(), underlined=True))
+            skip.update(range(n + 1, n + titles[n]))
+            after_blank = True
+            continue
         if not line.strip():
             after_blank = True
             continue
@@ -203,7 +235,7 @@ def _contents_as_text(paras: list[Paragraph]) -> list[Paragraph]:
     out = list(paras)
     run_start = 0
     for i in range(len(paras) + 1):
-        if i < len(paras) and paras[i].is_heading:
+        if i < len(paras) and paras[i].is_heading and not paras[i].underlined:
             continue
         if i - run_start >= CONTENTS_RUN:
             out[run_start:i] = [Paragraph(p.start, p.end, False) for p in paras[run_start:i]]

@@ -317,3 +317,40 @@ def test_org_mode_headings_below_the_top_level_head_their_text() -> None:
     assert heading_of[port] == "Documentation on the lookup protocol:"
     assert heading_of["The exact switch asks for exact matches only."] == "Options"
     assert "A Markdown-style list item is not a heading." not in {c.heading for c in chunks}
+
+
+RST_GUIDE = """Configuration Values
+====================
+
+These are the values you can set.
+
+max_queue_size
+--------------
+
+**Default** - ``1000``
+
+The AWS CLI internally uses a producer consumer model, where we queue up S3 tasks
+that are then executed by consumers, which in this case utilize a bound thread pool.
+
+multipart_chunksize
+-------------------
+
+**Default** - ``8MB``
+
+Once the S3 commands have decided to use multipart operations, the file is divided into chunks.
+"""
+
+
+def test_a_title_over_its_underline_heads_its_section_whatever_its_case() -> None:
+    chunks = chunk_document(Document("s3.txt", "S3", RST_GUIDE))
+    by_heading = {c.heading: c for c in chunks}
+    assert set(by_heading) == {"Configuration Values", "max_queue_size", "multipart_chunksize"}
+    assert "``8MB``" in by_heading["multipart_chunksize"].text
+    sentences = [c.text[s:e] for c in chunks for s, e in c.sentences]
+    assert not [s for s in sentences if "---" in s or "===" in s]  # an underline is no text
+    assert_exact_spans(Document("s3.txt", "S3", RST_GUIDE))
+
+
+def test_a_line_of_dashes_under_a_wrapped_paragraph_does_not_make_it_a_heading() -> None:
+    text = "The header is followed by the body, which holds the\ncompressed data of the stream.\n-----\n\nNext part."
+    assert {c.heading for c in chunk_document(Document("x.txt", "X", text))} == {""}
