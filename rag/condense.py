@@ -182,6 +182,15 @@ def condense(question: str, history: History | None, people: frozenset[str] = fr
         )
     if topic and _MEASURED.search(previous_question):
         rewritten = _THAT_FIGURE.sub(topic, rewritten)
+    elif (
+        (figure := _THAT_FIGURE.search(question))
+        and not figure.group().lower().startswith("the")
+        and not topic.startswith("the ")
+    ):
+        # "What did Aliyev say total trade turnover was?" + "How did Putin respond to that
+        # figure?": the figure is what the previous question asked for, however it put it
+        # (its topic is a name here, "Aliyev", not the thing measured).
+        return f"{rewritten.rstrip(' ?')} ({previous_question.rstrip(' ?')})?"
     if topic:
         # "What does each one grant?" after a question about "contributors".
         rewritten = _ONE.sub(lambda m: f"{m.group(1)} {topic.split(None, 1)[-1].strip(chr(34))}", rewritten)

@@ -38,6 +38,12 @@ from rag.condense import condense
             "How did Putin react to that figure?",
             "How did Putin react to the total trade turnover between the two countries?",
         ),
+        # ... and, asked for in any other way, the previous question says what it is.
+        (
+            "What did Aliyev say total trade turnover between the two countries was?",
+            "how did putin respond to that figure?",
+            "how did putin respond to that figure (What did Aliyev say total trade turnover between the two countries was)?",
+        ),
         # "Them" is never the single thing the previous question asked for: the whole question comes along.
         (
             "Which coastal town have the rebels captured?",
