@@ -42,7 +42,8 @@ from rag.condense import condense
         (
             "What did Aliyev say total trade turnover between the two countries was?",
             "how did putin respond to that figure?",
-            "how did putin respond to that figure (What did Aliyev say total trade turnover between the two countries was)?",
+            "how did putin respond to that figure"
+            " (What did Aliyev say total trade turnover between the two countries was)?",
         ),
         # "Them" is never the single thing the previous question asked for: the whole question comes along.
         (
