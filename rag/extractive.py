@@ -345,7 +345,14 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
             # sentence itself names the question's topic, or refers back to the sentence
             # before that does ("But it doesn't correspond to ...").
             # A topic the documents have no word for cannot be checked this way.
-            typed = not topic_weights[1] or c.dense >= TOPIC_DENSE or topic_coverage >= MIN_TOPIC_COVERAGE
+            typed = (
+                not topic_weights[1]
+                or c.dense >= TOPIC_DENSE
+                or topic_coverage >= MIN_TOPIC_COVERAGE
+                # "the default of 10 concurrent requests" answers "how many requests by default":
+                # the figure stands by the counted thing, and the default is what was asked.
+                or (info.asks_default and bool(strict_focus) and "default" in c.terms)
+            )
         labelled = label is not None and label.search(c.text) is not None  # "Filter ID: 0x03"
         defines = codes is not None and codes.match(c.text) is not None  # "- w :: The key has a well known ..."
         fragment = _is_fragment(c, typed and (labelled or defines or info.answer_type in ("number", "date")))

@@ -85,7 +85,10 @@ _NUMBER_WORDS = (
 )
 # A whole number ("2020", "100,000", "4.5"), not each of its digits: "its 2020 war" names a
 # year, and its "020" must not pass for a count.
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*|\b(?:{})\b".format("|".join(_NUMBER_WORDS.split())), re.I)
+# Not the digits of a name ("S3", "C90", "x86"); a version's are ("v2").
+_NUMBER = re.compile(
+    r"(?:(?<![A-Za-z\d])|(?<=\b[vV]))\d+(?:[.,]\d+)*|\b(?:{})\b".format("|".join(_NUMBER_WORDS.split())), re.I
+)
 _SPEECH = re.compile(
     r"[\"“”«»]|\b(?:said|says|say|saying|told|tell|added|adds|noted|notes|stated|states|announced|"
     r"announces|asked|asks|replied|declared|remarked|remarks|signal(?:l)?ed|called|described|insisted|"
@@ -547,7 +550,7 @@ _CODE = re.compile(
 
 
 _ASKS_DEFAULT = re.compile(
-    r"^\s*(?:and\s+)?(?:what|which)\b(?:.*\bby default\b|(?: [\w'’-]+){0,6} default\b)|"
+    r"^\s*(?:and\s+)?(?:what|which)\b(?: [\w'’-]+){0,6} default\b|\bby default\b|"
     # What happens when nothing is chosen is the default: "if I don't pass -quality, what
     # quality does it use?", "which format does it write if none is given?"
     r"\b(?:if|when|unless) (?:I|you|we|one|the user) (?:do not|don't|don’t|never) (?:pass|give|specify|set|pick|"

@@ -687,3 +687,42 @@ def test_how_a_group_reacted_may_be_what_it_felt_not_only_what_it_said(
     bridge = pipeline_over(tmp_path_factory, "bridge-plan", {"bridge.txt": BRIDGE_PLAN})
     answer = bridge.answer("How did shopkeepers react to the announcement?")
     assert not answer.abstained and answer.citations[0].quote.startswith("The announcement set off alarm"), answer.text
+
+
+WORKERS = """Worker settings
+===============
+
+These values are read from the service configuration file at start-up.
+
+worker_threads
+--------------
+
+**Default** - ``4``
+
+The service handles uploads with a pool of threads. At any moment, several uploads from
+different clients are being processed at the same time, each by one thread of the pool.
+
+You may need to change this value:
+
+* Lowering this value - On small machines, the default of 4 worker threads can use up the
+  memory. Uploads will then take longer to finish.
+
+* Raising this value - On large machines, more threads finish a batch of uploads sooner.
+
+queue_length
+------------
+
+**Default** - ``500``
+
+Uploads wait in a queue until a thread of the pool is free.
+"""
+
+
+def test_a_default_stated_beside_the_counted_thing_answers_how_many_by_default(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # "the default of 4 worker threads" shares few words with the question, but it is the
+    # default asked for, next to the thing counted.
+    question = "By default, how many threads handle the uploads of different clients at once?"
+    answer = pipeline_over(tmp_path_factory, "workers", {"workers.txt": WORKERS}).answer(question)
+    assert "default of 4 worker threads" in answer.citations[0].quote, answer.text

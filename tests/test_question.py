@@ -115,6 +115,10 @@ def test_the_answer_type_follows_what_is_asked(question: str, kind: str, focus: 
         ("The chain is limited to four filters.", "number", True),
         ("As the two leaders met in Baku, he sat in prison.", "number", False),
         ("The two countries signed five agreements.", "number", True),
+        # The digits of a name are no figure; a version's are.
+        ("All Amazon S3 requests go to the S3 Accelerate endpoint.", "number", False),
+        ("The code base follows the C90 standard.", "number", False),
+        ("The format changed in v2 of the tool.", "number", True),
         ("To some critics, it exposed what they saw as the real reason for the trip.", "opinion", True),
         ("Many feared the deal would collapse.", "opinion", True),
         ("The minister said the deal was done.", "opinion", True),
@@ -139,6 +143,14 @@ def test_a_sentence_holds_an_answer_of_the_asked_kind(sentence: str, kind: str, 
 )
 def test_which_option_or_variable_is_answered_by_one_as_it_is_typed(sentence: str, focus: str, holds: bool) -> None:
     assert has_type(sentence, "item", {"which", "option", "variable", "proxy"}, focus) is holds
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["By default, how many requests can the commands have in flight?", "How many requests run at once by default?"],
+)
+def test_by_default_anywhere_in_a_question_asks_for_the_default(question: str) -> None:
+    assert analyse(question).asks_default
 
 
 def test_a_prison_sentence_is_a_length_of_time_next_to_a_number() -> None:
