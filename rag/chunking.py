@@ -93,6 +93,8 @@ def _underlined_titles(text: str, lines: list[tuple[int, int]]) -> dict[int, int
             continue
         if _UNDERLINE.fullmatch(title) or len(title.split()) > 12 or _LIST_ITEM.match(title):
             continue
+        if title.rstrip().endswith((".", ",", ";")):
+            continue  # a sentence over a separator line ("Don't feel bad: ... at first." / "-----")
         above = text[lines[i - 2][0] : lines[i - 2][1]] if i >= 2 else ""
         if not above.strip() or _UNDERLINE.fullmatch(above):
             titles[i - 1] = 2

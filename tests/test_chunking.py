@@ -351,6 +351,13 @@ def test_a_title_over_its_underline_heads_its_section_whatever_its_case() -> Non
     assert_exact_spans(Document("s3.txt", "S3", RST_GUIDE))
 
 
-def test_a_line_of_dashes_under_a_wrapped_paragraph_does_not_make_it_a_heading() -> None:
-    text = "The header is followed by the body, which holds the\ncompressed data of the stream.\n-----\n\nNext part."
-    assert {c.heading for c in chunk_document(Document("x.txt", "X", text))} == {""}
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The header is followed by the body, which holds the\ncompressed data of the stream.\n-----\n\nNext part.",
+        # A separator line after a one-line paragraph: a sentence, not a title.
+        "Intro\n\nDon't feel bad: almost everyone gets it wrong at first.\n----------\n\nNext part.",
+    ],
+)
+def test_a_line_of_dashes_under_a_sentence_does_not_make_it_a_heading(text: str) -> None:
+    assert {c.heading for c in chunk_document(Document("x.txt", "X", text))} <= {"", "Intro"}
