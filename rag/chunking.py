@@ -161,7 +161,27 @@ def paragraphs(text: str) -> list[Paragraph]:
             flush()
         block.append((start, end))
     flush()
-    return _faq_titles(text, out)
+    return _entry_titles(text, _faq_titles(text, out))
+
+
+def _entry_titles(text: str, paras: list[Paragraph]) -> list[Paragraph]:
+    """Entries set apart by separator lines ("-----"), each opened by a short statement of
+    a problem ("* My document says that the current year is 19100, not 2000.") with its
+    answer below: the statement heads the entry, as a FAQ's question heads its answer."""
+    out = list(paras)
+    for i in range(1, len(paras) - 1):
+        para, before, after = paras[i], paras[i - 1], paras[i + 1]
+        body = text[para.start : para.end]
+        if (
+            not para.is_heading
+            and _UNDERLINE.fullmatch(text[before.start : before.end])
+            and len(body) <= 250
+            and body.count("\n") <= 3
+            and not _UNDERLINE.fullmatch(text[after.start : after.end])
+            and after.end - after.start > len(body)
+        ):
+            out[i] = Paragraph(para.start, para.end, True, " ".join(body.lstrip("*-• ").split()))
+    return out
 
 
 _ENTRY_NUMBER = re.compile(r"\d+\.\d+(?:\.\d+)*\.?\s+[A-Z]")  # "3.1. P", not a list's "1. "

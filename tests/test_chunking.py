@@ -361,3 +361,29 @@ def test_a_title_over_its_underline_heads_its_section_whatever_its_case() -> Non
 )
 def test_a_line_of_dashes_under_a_sentence_does_not_make_it_a_heading(text: str) -> None:
     assert {c.heading for c in chunk_document(Document("x.txt", "X", text))} <= {"", "Intro"}
+
+
+PROBLEMS = """Printing problems
+
+----------------------------------------------------------------------
+
+* The printer prints every page twice.
+
+Some spoolers copy the job once for each tray they find. Set the tray count to one in
+the spooler's configuration, or pass the -1 option to the print command, which sends a
+single copy whatever the spooler believes.
+
+----------------------------------------------------------------------
+
+* Pages come out blank.
+
+The driver could not find the fonts. Install the font package, then restart the spooler.
+"""
+
+
+def test_a_short_statement_after_a_separator_heads_its_entry() -> None:
+    chunks = chunk_document(Document("p.txt", "Printing problems", PROBLEMS))
+    by_heading = {c.heading: c for c in chunks}
+    assert "The printer prints every page twice." in by_heading
+    assert "Set the tray count to one" in by_heading["The printer prints every page twice."].text
+    assert "Install the font package" in by_heading["Pages come out blank."].text
