@@ -732,12 +732,14 @@ def _continues(best: Scored, following: Scored, budget: int, why: bool) -> bool:
 
 
 def _dedupe(chosen: list[Scored]) -> list[Scored]:
-    seen: set[tuple[str, int]] = set()
+    """Each sentence once, and each wording once: a manual that repeats "-o file
+    --output=file Write the statistics to file." in two sections is cited once."""
+    seen: set[tuple[str, int] | str] = set()
     out = []
     for s in chosen:
-        key = (s.candidate.chunk.id, s.candidate.position)
-        if key not in seen:
-            seen.add(key)
+        keys = ((s.candidate.chunk.id, s.candidate.position), " ".join(s.candidate.text.split()).lower())
+        if not any(key in seen for key in keys):
+            seen.update(keys)
             out.append(s)
     return out
 

@@ -726,3 +726,28 @@ def test_a_default_stated_beside_the_counted_thing_answers_how_many_by_default(
     question = "By default, how many threads handle the uploads of different clients at once?"
     answer = pipeline_over(tmp_path_factory, "workers", {"workers.txt": WORKERS}).answer(question)
     assert "default of 4 worker threads" in answer.citations[0].quote, answer.text
+
+
+MANUAL_TWICE = """Writing the statistics
+
+-o FILE Write the resource use statistics to FILE instead of the standard error.
+
+-a Append the statistics to FILE instead of overwriting it.
+
+Options in brief
+
+-o FILE Write the resource use statistics to FILE instead of the standard error.
+
+-q Do not report the status of abnormally terminated programs.
+"""
+
+
+def test_a_sentence_the_documents_repeat_word_for_word_is_cited_once(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    answer = pipeline_over(tmp_path_factory, "twice", {"time.txt": MANUAL_TWICE}).answer(
+        "Which option writes the resource use statistics to a file?"
+    )
+    quotes = [" ".join(c.quote.split()) for c in answer.citations]
+    assert any("-o FILE" in q for q in quotes), answer.text
+    assert len(quotes) == len(set(quotes)), answer.text
