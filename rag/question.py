@@ -149,7 +149,9 @@ _YEAR_QUESTION = re.compile(r"\b(?:what|which)\s+year\b", re.I)
 # A year: "1995", "the 1990s", or one counted from now ("last year", "two years ago").
 _YEAR = re.compile(r"\b(?:(?:19|20)\d{2}s?|(?:last|this|next) year|[\w-]+ years? ago)\b", re.I)
 _DATE_QUESTION = re.compile(
-    r"^\s*when\s+(?:did|do|does|is|was|were|will|would|has|have|had|can|could|should|are)\b|"
+    # "When does a manager send a Decline packet?", "when should I add tests?": in what case,
+    # not on what date (a time is asked of what happened, was or will be).
+    r"^\s*when\s+(?:did|is|was|were|will|would|has|have|had|are)\b|"
     r"\b(?:what|which) (?:year|date|month|day|time|decade|century)\b|\bsince when\b|"
     r"\bin what (?:year|month)\b|\bon what (?:exact |precise )?(?:date|day)\b|\bwhat (?:exact|precise) (?:date|day)\b|"
     r"\bwhat(?:'s|’s| is| was| are| were) the (?:\w+ )?(?:date|year|deadline)\b",

@@ -76,6 +76,11 @@ from rag.text import acronyms
         ("For which Debian release was the old stack dropped?", "number", "@release"),
         # A figure in a unit it names.
         ("What key size in bits does it use by default?", "number", "bit"),
+        # "When" asks for a time of what happened, was or will be; else for a case.
+        ("When did Azerbaijan launch the offensive?", "date", ""),
+        ("When will the university open?", "date", ""),
+        ("When should I add tests to the project?", "other", ""),
+        ("When does a manager send a Decline packet?", "other", ""),
     ],
 )
 def test_the_answer_type_follows_what_is_asked(question: str, kind: str, focus: str) -> None:
