@@ -83,10 +83,10 @@ def _looks_like_heading(line: str) -> bool:
 _UNDERLINE = re.compile(r"([=\-~^*+#`])\1{2,}[ \t]*")
 
 
-def _underlined_titles(text: str, lines: list[tuple[int, int]]) -> dict[int, int]:
-    """{title line: lines it spans with its underline (and overline)} for each title set
-    off by a blank line (or an overline) above and an underline below, whatever its case."""
-    titles: dict[int, int] = {}
+def _underlined_titles(text: str, lines: list[tuple[int, int]]) -> set[int]:
+    """The lines that are titles: set off by a blank line (or an overline) above and an
+    underline below, whatever their case."""
+    titles: set[int] = set()
     for i in range(1, len(lines)):
         title, under = text[lines[i - 1][0] : lines[i - 1][1]], text[lines[i][0] : lines[i][1]]
         if not _UNDERLINE.fullmatch(under) or not title.strip() or title[:1].isspace() or len(title) > 80:
@@ -97,7 +97,7 @@ def _underlined_titles(text: str, lines: list[tuple[int, int]]) -> dict[int, int
             continue  # a sentence over a separator line ("Don't feel bad: ... at first." / "-----")
         above = text[lines[i - 2][0] : lines[i - 2][1]] if i >= 2 else ""
         if not above.strip() or _UNDERLINE.fullmatch(above):
-            titles[i - 1] = 2
+            titles.add(i - 1)
     return titles
 
 
@@ -109,7 +109,6 @@ def paragraphs(text: str) -> list[Paragraph]:
     out: list[Paragraph] = []
     block: list[tuple[int, int]] = []
     titles = _underlined_titles(text, lines)
-    skip: set[int] = set()
 
     def flush() -> None:
         if block:
@@ -123,12 +122,11 @@ def paragraphs(text: str) -> list[Paragraph]:
     after_blank = False
     for n, (start, end) in enumerate(lines):
         line = text[start:end]
-        if n in skip or (n + 1 in titles and _UNDERLINE.fullmatch(line)):
-            continue  # an underline (or overline): no text of its own
+        if (n - 1 in titles or n + 1 in titles) and _UNDERLINE.fullmatch(line):
+            continue  # a title's underline (or overline): no text of its own
         if n in titles:
             flush()
             out.append(Paragraph(start, start + len(line.rstrip()), True, line.strip(), underlined=True))
-            skip.update(range(n + 1, n + titles[n]))
             after_blank = True
             continue
         if not line.strip():
