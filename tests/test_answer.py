@@ -125,30 +125,19 @@ def test_keyword_search_ranks_exactly_as_bm25s_scores_every_chunk(seed_settings:
         assert [s for _, s in found] == pytest.approx([float(everything[i]) for i in expected[:k]])
 
 
-def test_the_keyword_index_keeps_each_sentences_terms_as_the_text_gives_them(seed_settings: Settings) -> None:
+def test_the_keyword_index_keeps_each_chunks_sentence_terms_and_acronyms_as_the_text_gives_them(
+    seed_settings: Settings,
+) -> None:
     from rag.store import Bm25Index
-    from rag.text import terms
+    from rag.text import context_acronyms, terms
 
     bm25 = get_pipeline(seed_settings).store.bm25()
     saved = Bm25Index.load(next(p for p in (seed_settings.index_dir / "bm25").iterdir() if p.is_dir()))
     for cid in bm25.ids:
-        chunk = bm25.chunk(cid)
-        assert chunk is not None
-        expected = tuple(frozenset(terms(chunk.text[s:e])) for s, e in chunk.sentences)
-        assert chunk.sentence_terms == expected
-        assert saved.chunk(cid).sentence_terms == expected  # type: ignore[union-attr]
-
-
-def test_the_keyword_index_keeps_each_chunks_acronyms_as_its_text_gives_them(seed_settings: Settings) -> None:
-    from rag.store import Bm25Index
-    from rag.text import context_acronyms
-
-    bm25 = get_pipeline(seed_settings).store.bm25()
-    saved = Bm25Index.load(next(p for p in (seed_settings.index_dir / "bm25").iterdir() if p.is_dir()))
-    for cid in bm25.ids:
-        chunk = saved.chunk(cid)
-        assert chunk is not None
-        assert chunk.acronyms == context_acronyms(chunk.title, chunk.heading, chunk.text)
+        for chunk in (bm25.chunk(cid), saved.chunk(cid)):
+            assert chunk is not None
+            assert chunk.sentence_terms == tuple(frozenset(terms(chunk.text[s:e])) for s, e in chunk.sentences)
+            assert chunk.acronyms == context_acronyms(chunk.title, chunk.heading, chunk.text)
     assert any(saved.chunk(cid).acronyms for cid in bm25.ids)  # type: ignore[union-attr]
 
 
