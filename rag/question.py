@@ -135,7 +135,7 @@ _NUMBER_QUESTION = re.compile(
     # Quantities asked for by their measure: "what prison sentence", "what age".
     r"\b(?:prison|jail) (?:sentence|term)\b|"
     # A version (a release may have a name): "which dpkg release version first shipped it".
-    r"\b(?:which|what) " + _MODIFIERS + r"(?:version|release)(?! of\b)\b|"
+    r"\b(?:which|what) " + _MODIFIERS + r"(?:version|release)\b|"
     # A bound or extent: "the upper limit on the size", "the smallest and largest sizes".
     r"\b(?:upper|lower|maximum|minimum|max|min|smallest|largest|biggest|highest|lowest)\b.*"
     r"\b(?:limit|size|sizes|length|width|height|depth|number|value|values|amount|count|distance|range|capacity)\b|"
@@ -148,6 +148,10 @@ _DAY_QUESTION = re.compile(r"\b(?:what|which)\s+(?:exact\s+|precise\s+)?(?:day|d
 _YEAR_QUESTION = re.compile(r"\b(?:what|which)\s+year\b", re.I)
 # A year: "1995", "the 1990s", or one counted from now ("last year", "two years ago").
 _YEAR = re.compile(r"\b(?:(?:19|20)\d{2}s?|(?:last|this|next) year|[\w-]+ years? ago)\b", re.I)
+_VERSION = re.compile(
+    r"\b\d+(?:\.\d+)+[\w.+~-]*|\b[vV]\d+[\w.]*|\b(?:version|release|v\.?)\s*(?:\d[\w.]*|(?:one|two|three|four|five|six|seven|eight|nine|ten)\b)",
+    re.I,
+)
 _DATE_QUESTION = re.compile(
     # "When does a manager send a Decline packet?", "when should I add tests?": in what case,
     # not on what date (a time is asked of what happened, was or will be).
@@ -730,6 +734,8 @@ def _focus(question: str) -> str:
         return "@frequency"
     if re.search(r"\b(?:which|what) " + _MODIFIERS + r"release\b(?! version)", q):
         return "@release"
+    if re.search(r"\b(?:which|what) " + _MODIFIERS + r"(?:release )?version\b", q):
+        return "@version"
     if re.search(r"\bpopulation\b", q):
         return "@population"  # "100,000 ethnic Armenians", "a population of 2 million"
     if re.search(r"\b(?:percentage|percent|per cent)\b", q):
@@ -799,6 +805,10 @@ def has_type(
     if kind == "number" and focus == "@frequency":
         # "daily", "every five minutes": no figure needed; or the interval ("sleeps 15 seconds").
         return bool(_found(_FREQUENCY, sentence)) or has_type(sentence, "number", question_words, "@time")
+    if kind == "number" and focus == "@version":
+        # "Which version of the SHAPE extension ...": a version as versions are written
+        # ("1.1", "v2", "version one (1)", "python (>= 2.6.6-9)"), not any figure.
+        return any(found.lower() not in question_words for _, found in _found(_VERSION, sentence))
     if kind == "number" and focus == "@release":
         # "Which release added -Q?": one numbered ("4.89") or named ("Debian Bullseye").
         return has_type(sentence, "number", question_words) or has_type(sentence, "place", question_words)

@@ -72,7 +72,8 @@ from rag.text import acronyms
         ("What is the name Azerbaijanis use for the route through Armenia?", "name", ""),
         ("According to the analysis, what did Western countries respond with?", "other", ""),
         # A version is a number; a release is numbered or named ("Bullseye").
-        ("Which dpkg release version first shipped trigger support?", "number", ""),
+        ("Which dpkg release version first shipped trigger support?", "number", "@version"),
+        ("Which minimum version of clang is required?", "number", "@version"),
         ("For which Debian release was the old stack dropped?", "number", "@release"),
         # A figure in a unit it names.
         ("What key size in bits does it use by default?", "number", "bit"),
@@ -156,6 +157,23 @@ def test_which_option_or_variable_is_answered_by_one_as_it_is_typed(sentence: st
 )
 def test_by_default_anywhere_in_a_question_asks_for_the_default(question: str) -> None:
     assert analyse(question).asks_default
+
+
+@pytest.mark.parametrize(
+    ("sentence", "holds"),
+    [
+        ("This document defines major version one (1), minor version one (1).", True),
+        ("Triggers are supported since dpkg 1.14.17.", True),
+        ("Build-Depends: python (>= 2.6.6-9)", True),
+        ("The v2 format is the default.", True),
+        # A figure is no version.
+        ("Windows display a drop shadow to give the illusion of 3 dimensions.", False),
+        ("Zstd uses clang's scan-build tool for static analysis.", False),
+    ],
+)
+def test_which_version_is_answered_by_a_version_as_versions_are_written(sentence: str, holds: bool) -> None:
+    info = analyse("Which version of the tool is described?")
+    assert has_type(sentence, "number", {"which", "version", "of", "the", "tool", "is"}, info.focus) is holds
 
 
 def test_a_prison_sentence_is_a_length_of_time_next_to_a_number() -> None:
