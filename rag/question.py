@@ -265,9 +265,9 @@ _EMAIL_QUESTION = re.compile(r"\be-?mail(?: address)?\b", re.I)
 _WEB_QUESTION = re.compile(r"\b(?:website|web ?site|web address|url|web ?page|home ?page)\b", re.I)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+|\b[\w-]+\.(?:org|com|net|gov|edu|int|io)\b", re.I)
-# A file-system path: where a technical text says things are ("/usr/lib/python3/dist-packages").
-# A file-system path: absolute ("/usr/share/man"), relative to here or above ("../man"),
-# or a file in a folder ("include/manconfig.h"; not "and/or", "TCP/IP").
+# A file-system path, where a technical text says things are: absolute ("/usr/share/man"),
+# relative to here or above ("../man"), or a file in a folder ("include/manconfig.h"; not
+# "and/or", "TCP/IP").
 _PATH = re.compile(
     r"(?<![\w/<])(?:~?/\s?[\w.+*-]+(?:/[\w.+*{}-]*)+|\.\.?/[\w.+*-]+|[\w+-]+(?:/[\w.+-]+)+\.[a-z]{1,4}\b)"
 )
