@@ -20,6 +20,12 @@ _SECTION_PREFIX = r"(?:section\s+|article\s+|§\s*)?\d+(?:\.\d+)*\.?\s+"
 _NUMBERED_HEADING = re.compile(_SECTION_PREFIX + r"[A-Z][^.\n]{1,70}\.?$", re.I)
 _INLINE_NUMBERED_HEADING = re.compile(r"\s*(\d+(?:\.\d+)*\.?\s+[A-Z][^.\n]{1,60}?)\.\s+[A-Z]")
 _COLUMN_GAP = re.compile(r"\S {2,}\S")
+_STEP = re.compile(
+    _SECTION_PREFIX + r"(?:set|unset|pass|use|run|add|append|install|create|remove|delete|edit|open|type|call|"
+    r"make|put|copy|move|change|select|click|enter|download|build|configure|start|stop|restart|check|ensure|"
+    r"replace|rename|write|read|press|choose|go|save|load|log|upgrade|update)\s[^\n]*[.:]$",
+    re.I,
+)
 _SECTION_NUMBER = re.compile("^" + _SECTION_PREFIX, re.I)
 _MARKDOWN_HEADING = re.compile(r"#{1,6}(?:\s|$)")
 # An Org-mode heading below the top level ("** Documentation on HKP:"); a single "* " also
@@ -69,7 +75,8 @@ def _looks_like_heading(line: str) -> bool:
     if len(line) > 80 or len(words) > 12 or _COLUMN_GAP.search(_SECTION_NUMBER.sub("", line, count=1)):
         return False  # a table row ("Version   Date   Description") is no heading
     if _NUMBERED_HEADING.match(line):
-        return True
+        # "1. Set the GROFF_NO_SGR environment variable.": a step of a procedure, not a title.
+        return _STEP.match(line) is None
     if sum(w.isalpha() for w in words) * 2 < len(words):
         return False  # "FD 37 7A 58 5A 00", "0-5 0x3F"
     if line[-1] in ".,;:!?\"'”’)-–—":

@@ -387,3 +387,26 @@ def test_a_short_statement_after_a_separator_heads_its_entry() -> None:
     assert "The printer prints every page twice." in by_heading
     assert "Set the tray count to one" in by_heading["The printer prints every page twice."].text
     assert "Install the font package" in by_heading["Pages come out blank."].text
+
+
+STEPS = """Garbled man pages
+
+Some pagers show the escape sequences instead of bold text. There are three ways to fix it.
+
+1. Set the PAGER_NO_SGR environment variable.
+
+2. Pass option -c to the pager.
+
+3. Append the following line to the pager's configuration file:
+
+   disable sgr
+
+2. Grant of Copyright License.
+
+Each contributor grants you a licence to reproduce the work.
+"""
+
+
+def test_a_numbered_step_is_no_heading_but_a_numbered_title_is() -> None:
+    headings = {c.heading for c in chunk_document(Document("s.txt", "S", STEPS))}
+    assert headings == {"Garbled man pages", "2. Grant of Copyright License."}, headings
