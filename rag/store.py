@@ -343,12 +343,13 @@ class ChunkTable:
         headings: dict[str, int] = {}
         rows = []
         for text, meta in zip(texts, metas, strict=True):
-            doc = docs.setdefault((str(meta.get("source", "")), str(meta.get("title", ""))), len(docs))
-            heading = headings.setdefault(str(meta.get("heading", "")), len(headings))
+            title, heading_text = str(meta.get("title", "")), str(meta.get("heading", ""))
+            doc = docs.setdefault((str(meta.get("source", "")), title), len(docs))
+            heading = headings.setdefault(heading_text, len(headings))
             start, end = int(meta.get("start", 0)), int(meta.get("end", 0))
             # Worked out once here, not per answer (about 50 µs a chunk, on every passage an
             # answer reads for the first time).
-            names = context_acronyms(str(meta.get("title", "")), str(meta.get("heading", "")), text)
+            names = context_acronyms(title, heading_text, text)
             rows.append([doc, heading, start, end, str(meta.get("sentences") or "[]"), " ".join(sorted(names))])
         encoded = [t.encode("utf-8") for t in texts]
         offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
