@@ -44,7 +44,9 @@ _DEFINITION_QUESTION = re.compile(
     r"\bhow (?:does|do|did) .+ define\b|\bwhat (?:is|are) the definition of\b|"
     # "What does the visit mean for Armenia?" asks for an assessment, not a definition.
     r"\bwhat (?:does|do) (?:the (?:term|word|phrase|acronym|abbreviation) )?[\"“][^\"”]+[\"”] mean\b|"
-    r"\bwhat is meant by\b|\bhow is .+ defined\b|\bwhat does \S+ stand for\b",
+    r"\bwhat is meant by\b|\bhow is .+ defined\b|\bwhat does \S+ stand for\b|"
+    # "What is a "work that uses the Library"?": the term in quotes is the question.
+    r"^\s*what (?:is|are) (?:a |an |the )?[\"“][^\"”]+[\"”]\s*\??\s*$",
     re.I,
 )
 _DEFINES = re.compile(
@@ -155,7 +157,9 @@ _VERSION = re.compile(
 _DATE_QUESTION = re.compile(
     # "When does a manager send a Decline packet?", "when should I add tests?": in what case,
     # not on what date (a time is asked of what happened, was or will be).
-    r"^\s*when\s+(?:did|is|was|were|will|would|has|have|had|are)\b|"
+    r"^\s*when\s+(?:did|was|were|will|would|has|have|had|(?:is|are)(?![^?]*\b(?:allowed|permitted|required|needed|"
+    r"necessary|possible|ok|okay|acceptable|valid|appropriate|safe|recommended|prohibited|forbidden|mandatory|"
+    r"optional|used)\b))\b|"
     r"\b(?:what|which) (?:year|date|month|day|time|decade|century)\b|\bsince when\b|"
     r"\bin what (?:year|month)\b|\bon what (?:exact |precise )?(?:date|day)\b|\bwhat (?:exact|precise) (?:date|day)\b|"
     r"\bwhat(?:'s|’s| is| was| are| were) the (?:\w+ )?(?:date|year|deadline)\b",
@@ -352,11 +356,19 @@ _LEAD_IN_PHRASE = re.compile(
 _ASKS_POSITION = re.compile(r"\b(?:official|government|public|senior)\s+(?:post|position|title|role|job|office)s?\b")
 
 
+# "What's the maximum fee?" asks what "What is the maximum fee?" asks.
+_CONTRACTED_IS = re.compile(r"\b(what|where|when|how|which)['’]s\b")
+
+
+def _expanded(question: str) -> str:
+    return _CONTRACTED_IS.sub(r"\1 is", question.lower())
+
+
 def answer_type(question: str) -> str:
-    q = _LEAD_IN_PHRASE.sub("", _OPENING_WORD.sub("", question.strip().lower()))
+    q = _LEAD_IN_PHRASE.sub("", _OPENING_WORD.sub("", _expanded(question.strip())))
     reported = re.match(r"^\s*what (?:did|does|do)\b", q) and _SPEECH_QUESTION.search(q)
     # "What did the ambassador tell Tass about how much room there is": what he said.
-    if _NUMBER_QUESTION.search(re.sub(r"\babout how\b.*", "", q) if reported else q):
+    if _NUMBER_QUESTION.search(re.sub(r"\babout how\b.*", "", q) if reported else q) or _PRICE_QUESTION.search(q):
         return "number"
     if _DATE_QUESTION.search(q):
         return "date"
@@ -672,7 +684,10 @@ def role_of_another(owner: str, role: str, sentence: str) -> bool:
     )
 
 
-_AUX = r"(?:were|was|are|is|did|do|does|had|have|has|will|would|could|can|should|in|of|per|on|at|for|from|to|by)"
+_AUX = (
+    r"(?:were|was|are|is|did|do|does|had|have|has|will|would|could|can|should|must|may|might|shall|"
+    r"in|of|per|on|at|for|from|to|by)"
+)
 _POPULATION_UNITS = frozenset("popul peopl inhabit resid citizen".split())
 TIME_UNITS = frozenset("year month week day hour minut second decad centuri".split())
 # How often: "every 30 seconds", "daily", "twice a year", "three times per week".
@@ -690,6 +705,12 @@ _MONEY = re.compile(
 )
 
 
+# "How long is the image header?", "how long can a Front-Cover Text be?": a length, unless
+# of something that lasts (``_EVENT``).
+_LENGTH_QUESTION = re.compile(
+    r"\bhow long (?:is|are) (?:the|a|an|its|their|this|that|each|every)\b|"
+    r"\bhow long (?:can|may|must|should|could|might) (?!(?:i|you|we|they|it|he|she)\b(?! be\b))[^?]*?\bbe\b"
+)
 # What lasts rather than measures: "how long is the visit" asks for a time.
 _EVENT = re.compile(
     r"\b(?:take|takes|last|lasts|wait|stay|ago|since|until|visit|trip|meeting|talks|session|war|delay|flight|"
@@ -698,7 +719,9 @@ _EVENT = re.compile(
 
 
 _PRICE_QUESTION = re.compile(
-    r"\bwhat(?:'s|’s| is| was| are| were| will be)? (?:the |its |their )?(?:\w+ )?"
+    # up to three words describing it ("the maximum reasonable copying fee"), no verb
+    r"\bwhat(?:'s|’s| is| was| are| were| will be)? (?:the |its |their )?(?:(?!(?:did|does|do|is|was|are|were|will|"
+    r"would|can|could|should|has|have|had|may|must)\b)\w+ ){0,3}"
     r"(?:price|cost|fee|salary|budget)s?\b"
 )
 
@@ -725,8 +748,8 @@ def _setting_focus(question: str) -> str:
 
 def _focus(question: str) -> str:
     """The stemmed noun counted by "how many X", "how long" or "what is the X of"."""
-    q = question.lower()
-    if re.search(r"\bhow long (?:is|are) (?:the|a|an|its|their|this|that|each|every)\b", q) and not _EVENT.search(q):
+    q = _expanded(question)
+    if _LENGTH_QUESTION.search(q) and not _EVENT.search(q):
         return ""  # "how long is the image header": a length, in whatever unit the documents give it
     if re.search(r"\bhow (?:long|old)\b", q):
         return "@time"
@@ -744,6 +767,8 @@ def _focus(question: str) -> str:
         r"\b(?:cost|costs|pay|paid|spend|spent|worth|price|charge|fee|fees|money|dollars?|euros?|budget|invest\w*)\b", q
     ):
         return "@money"
+    if re.search(r"\bin (?:dollars|euros|pounds|roubles|rubles|yen|us\$|usd|eur)\b", q):
+        return "@money"  # "the maximum fee, in dollars"
     if _PRICE_QUESTION.search(q):
         return "@money"  # "what is the price of an Apache licence": money, not the "2.0" of its URL
     match = re.search(rf"\bhow many ((?:[\w’'-]+\s+){{0,3}}?[\w’'-]+?)(?=\s+{_AUX}\b|\s*[?,(;:]|$)", q)
@@ -757,6 +782,7 @@ def _focus(question: str) -> str:
         return "@time" if re.search(r"\b(?:sentence|term|duration|age)\b", q) else ""
     # The counted noun is usually the first plural ("how many ethnic *Armenians* fled").
     candidates = match.group(1).split()
+    candidates = [w.rstrip("'’") for w in candidates]  # "how many days' notice"
     plural = [w for w in candidates if w.endswith("s") and not w.endswith("ss")]
     return stem((plural or candidates)[0])
 
@@ -918,7 +944,10 @@ def has_type(
         defines = _found(_DEFINES, sentence)
         if not defines or not focus:
             return bool(defines)
-        subject = set(terms(sentence[: defines[0][0]]))
+        at, words_ = defines[0]
+        # "... is called a "work that uses the Library"": the term comes after its definition.
+        named_after = words_.lower().endswith("called")
+        subject = set(terms(sentence[at + len(words_) :] if named_after else sentence[:at]))
         return set(focus.split()) <= subject
     if kind == "email":
         return bool(_found(_EMAIL, sentence))

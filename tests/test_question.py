@@ -82,6 +82,19 @@ from rag.text import acronyms
         ("When will the university open?", "date", ""),
         ("When should I add tests to the project?", "other", ""),
         ("When does a manager send a Decline packet?", "other", ""),
+        ("When is mirroring the archive on a public server permitted?", "other", ""),
+        ("When is the summit?", "date", ""),
+        ("What did the budget include?", "other", ""),
+        # "How long can X be" asks for a length in whatever unit; "how long can I stay" for a time.
+        ("How long may a commit message's first line be?", "number", ""),
+        ("how long can they be?", "number", ""),
+        ("How long can I stay without a visa?", "number", "@time"),
+        # A contraction asks what its full form asks; a currency named asks for money.
+        ("What's the largest fee, in euros, the licence allows?", "number", "@money"),
+        ("What's the highest setup fee a vendor may charge?", "number", "@money"),
+        ("How many days' warning must the owner be given?", "number", "day"),
+        # The term in quotes is the question.
+        ('What is a "covered work"?', "definition", "cover work"),
     ],
 )
 def test_the_answer_type_follows_what_is_asked(question: str, kind: str, focus: str) -> None:
@@ -233,6 +246,11 @@ def test_a_definition_defines_the_term_asked_about() -> None:
     focus = analyse('How does the licence define the "Source" form?').focus
     assert has_type('"Source" form shall mean the preferred form for making changes.', "definition", set(), focus)
     assert not has_type('"Work" shall mean a work, whether in Source or Object form.', "definition", set(), focus)
+    # "... is called a "Y"": the term follows its definition.
+    focus = analyse('What is a "plug-in module"?').focus
+    assert has_type('Code loaded by the host at run time is called a "plug-in module".', "definition", set(), focus)
+    later = 'A "plug-in module" is loaded at run time, which is called lazy loading.'
+    assert not has_type(later, "definition", set(), focus)
 
 
 def test_the_follow_up_rewriters_bracketed_context_names_no_entity_the_answer_must_hold() -> None:
