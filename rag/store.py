@@ -501,6 +501,10 @@ class Bm25Index:
         index._postings_views = None
         return index
 
+    def titles(self) -> tuple[str, ...]:
+        """The documents' titles, as the local copy holds them (none without it)."""
+        return tuple(dict.fromkeys(title for _, title in self.chunks.docs)) if self.chunks is not None else ()
+
     def chunk(self, chunk_id: str) -> StoredChunk | None:
         """The chunk from the local copy; None if this index does not hold it."""
         i = self._positions().get(chunk_id)

@@ -243,7 +243,7 @@ def clip(text: str, limit: int) -> str:
 _CAPITALISED_RUN = re.compile(r"[A-Z][\w-]*(?:\s+(?:of\s+|the\s+|and\s+)?[A-Z][\w-]*)+")
 
 
-def _initials(text: str) -> Iterator[str]:
+def initials(text: str) -> Iterator[str]:
     """The lower-cased initials of each run of capitalised words ("ggpl" for "GNU General
     Public License")."""
     for run in _CAPITALISED_RUN.finditer(text):
@@ -254,7 +254,7 @@ def name_acronyms(text: str) -> frozenset[str]:
     """The acronyms a text's names go by, at least three letters from a word of the name
     to its end: "GNU General Public License" gives "ggpl", "gpl", not "gp" or "pl"."""
     return frozenset(
-        initials[i:] for initials in _initials(text) for i in range(len(initials) - 2) if len(initials) - i <= 6
+        letters[i:] for letters in initials(text) for i in range(len(letters) - 2) if len(letters) - i <= 6
     )
 
 
@@ -268,8 +268,8 @@ def acronyms(text: str) -> frozenset[str]:
     Public License" gives "gpl", "ggpl", "gp", ... so a question about "the GPL" finds
     a passage that spells the name out."""
     return frozenset(
-        initials[i:j]
-        for initials in _initials(text)
-        for i in range(len(initials))
-        for j in range(i + 2, min(len(initials), i + 6) + 1)
+        letters[i:j]
+        for letters in initials(text)
+        for i in range(len(letters))
+        for j in range(i + 2, min(len(letters), i + 6) + 1)
     )

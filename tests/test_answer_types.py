@@ -751,3 +751,33 @@ def test_a_sentence_the_documents_repeat_word_for_word_is_cited_once(
     quotes = [" ".join(c.quote.split()) for c in answer.citations]
     assert any("-o FILE" in q for q in quotes), answer.text
     assert len(quotes) == len(set(quotes)), answer.text
+
+
+def test_a_question_naming_a_document_is_answered_from_that_document_only(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    pipeline = pipeline_over(
+        tmp_path_factory,
+        "two-licences",
+        {
+            "harbour.txt": (
+                "Harbour Software Licence\n\n1. Termination\n\nYour rights end if you break these terms. "
+                "They are restored if you stop the violation within 45 days of a notice from the "
+                "Copyright Holder.\n"
+            ),
+            "quay.txt": (
+                "Quay Public Licence\n\n1. Distribution\n\nYou may give copies of the Package to anyone, "
+                "provided that you keep the Copyright Holder's notices intact.\n"
+            ),
+        },
+    )
+    # The figure is in the other licence: the Quay Public Licence gives no notice period.
+    asked = "How many days' notice does the Copyright Holder give under the Quay Public Licence?"
+    assert pipeline.answer(asked).abstained
+    # By its initials, and by name, the licence that gives one answers.
+    for question in (
+        "How many days' notice does the Copyright Holder give under the HSL?",
+        "Under the Harbour Software Licence, within how many days must a violation stop?",
+    ):
+        answer = pipeline.answer(question)
+        assert not answer.abstained and "45 days" in answer.citations[0].quote, (question, answer.text)
