@@ -38,11 +38,16 @@ _WHICH_BY_VERB = re.compile(rf"{_WHICH_THING}(?:[a-z]+(?<!s)s|[a-z]+ed)\b", re.I
 
 
 def _which(question: str) -> re.Match[str] | None:
-    return _WHICH_BY_AUXILIARY.match(question) or _WHICH_BY_VERB.match(question)
+    found = _WHICH_BY_AUXILIARY.match(question) or _WHICH_BY_VERB.match(question)
+    # "What are Cover Texts ...?" asks what they are, not which of them.
+    return found if found and found.group(1).split()[0].lower() not in _AUXILIARY.split("|") else None
 
 
 # "education - what is being set up": a subject, then a question of its own about it.
 _OWN_QUESTION = re.compile(rf"^(.+?)\s*[-–—:,;]\s*((?:who|whom|what|when|where|why|how|which|{_AUXILIARY})\b.+)$", re.I)
+# "there" as a place ("how many people live there"), not "is there any ...".
+_PLACE_THERE = re.compile(r"(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )\bthere\b(?!\s+(?:is|are|was|were|be)\b)", re.I)
+_THAT_AT_END = re.compile(r"\b(?:that|this)\s*\??\s*$", re.I)
 _DO_THAT = re.compile(r"\b(?:do|does|did|doing|done)\s+(?:that|this|so)\b", re.I)
 _ONE = re.compile(r"\b(each|every|this|that|the same|which)\s+one\b", re.I)
 
@@ -172,6 +177,10 @@ def condense(question: str, history: History | None, people: frozenset[str] = fr
         # "Why did Baku do that?": "do that" is what the previous question asked about, not
         # a thing to put in place of "that".
         return f"{rewritten.rstrip(' ?')} ({previous_question.rstrip(' ?')})?"
+    if _THAT_AT_END.search(rewritten) and analyse(previous_question).answer_type == "yesno":
+        # "Can I embed the interpreter in my program?" + "Is there any condition attached to
+        # that?": "that" is what the previous question asked, not its last noun.
+        return f"{rewritten.rstrip(' ?')} ({previous_question.rstrip(' ?')})?"
     topic = _topic(previous_question)
     if topic:
         rewritten = re.sub(
@@ -196,7 +205,7 @@ def condense(question: str, history: History | None, people: frozenset[str] = fr
         rewritten = _ONE.sub(lambda m: f"{m.group(1)} {topic.split(None, 1)[-1].strip(chr(34))}", rewritten)
     there = _there(history, answered, person if re.search(rf"\b(?:{_PERSON_PRONOUNS})\b", question, re.I) else "")
     if there:
-        rewritten = re.sub(r"\bthere\b", "in " + there, rewritten, flags=re.I)
+        rewritten = _PLACE_THERE.sub("in " + there, rewritten)
     if rewritten == question:
         # Nothing to substitute: carry the previous question's subject along; "them" is never
         # a single thing ("the Russian region"), so then the whole previous question.
@@ -258,8 +267,11 @@ def _there(history: History, answered: str, person: str) -> str:
     else where the previous question put things ("in conflict ... over Nagorno-Karabakh"),
     else the first name that question or its answer gave (never the person "he" is)."""
     question, answer = history[-1]
-    if answered and analyse(question).answer_type == "place":
-        return answered
+    if analyse(question).answer_type == "place":
+        # "Where did Putin arrive?" answered "... in Baku": there is Baku.
+        given = [p for p in proper_nouns(answer) if p not in proper_nouns(question) and (not person or p not in person)]
+        if answered or given:
+            return answered or given[0]
     names = [p for p in proper_nouns(question) if not person or p not in person]
     located = [p for p in names if _after_place_word(question, p)]
     if located:

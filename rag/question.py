@@ -705,10 +705,11 @@ _MONEY = re.compile(
 )
 
 
-# "How long is the image header?", "how long can a Front-Cover Text be?": a length, unless
-# of something that lasts (``_EVENT``).
-_LENGTH_QUESTION = re.compile(
-    r"\bhow long (?:is|are) (?:the|a|an|its|their|this|that|each|every)\b|"
+# "How long is the image header?": a length, in whatever unit the documents give it ("Currently
+# 16"); "how long can a Front-Cover Text be?": a limit, which is stated with its unit ("at most
+# 5 words"). Neither of something that lasts (``_EVENT``).
+_LENGTH_QUESTION = re.compile(r"\bhow long (?:is|are) (?:the|a|an|its|their|this|that|each|every)\b")
+_LENGTH_LIMIT_QUESTION = re.compile(
     r"\bhow long (?:can|may|must|should|could|might) (?!(?:i|you|we|they|it|he|she)\b(?! be\b))[^?]*?\bbe\b"
 )
 # What lasts rather than measures: "how long is the visit" asks for a time.
@@ -749,8 +750,10 @@ def _setting_focus(question: str) -> str:
 def _focus(question: str) -> str:
     """The stemmed noun counted by "how many X", "how long" or "what is the X of"."""
     q = _expanded(question)
+    if _LENGTH_LIMIT_QUESTION.search(q) and not _EVENT.search(q):
+        return "@length"
     if _LENGTH_QUESTION.search(q) and not _EVENT.search(q):
-        return ""  # "how long is the image header": a length, in whatever unit the documents give it
+        return ""
     if re.search(r"\bhow (?:long|old)\b", q):
         return "@time"
     if re.search(r"\bhow (?:often|frequently)\b", q):
@@ -803,6 +806,10 @@ def split_question(question: str) -> list[str]:
     return parts if len(parts) > 1 else [question]
 
 
+# A unit right after a figure ("5 words", "16MB"), not the next clause ("more than 100, and").
+_UNIT_AFTER = re.compile(
+    r"\s?(?!(?:and|or|of|to|in|on|at|by|for|from|with|the|a|an|is|are|was|were|if|but|than|times)\b)[A-Za-z]{2,}"
+)
 _NUMBER_OF = re.compile(r"\b(?:number|count|maximum|minimum|total) of\s*$", re.I)
 _OF_FIGURE = re.compile(r"[\w’'-]+\s+of\s+(?:[a-z]+\s+){0,2}$", re.I)
 _DURATION_IN_WORDS = re.compile(
@@ -852,6 +859,8 @@ def has_type(
         ]
         if not numbers or not focus:
             return bool(numbers)
+        if focus == "@length":  # "at most 5 words", "12 bytes", "16MB": a figure with its unit
+            return any(_UNIT_AFTER.match(sentence, at + len(found)) for at, found in numbers)
         if focus == "@money":
             return bool(_found(_MONEY, sentence))
         if focus == "@percent":

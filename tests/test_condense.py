@@ -78,6 +78,13 @@ from rag.condense import condense
         ),
         # "He" is who spoke, not whom the question was about.
         ("What did Aliyev say about Putin?", "What did he say about it?", "What did Aliyev say about Putin?"),
+        # After a yes/no question, "that" is what it asked, not its last noun.
+        (
+            "Can I bundle the runtime inside my own installer under the Harbour Licence?",
+            "Is there any condition attached to that?",
+            "Is there any condition attached to that (Can I bundle the runtime inside my own installer under the"
+            " Harbour Licence)?",
+        ),
     ],
 )
 def test_a_follow_up_names_what_it_refers_to(previous: str, follow_up: str, expected: str) -> None:
@@ -195,3 +202,14 @@ def test_she_after_who_is_the_first_lady_is_her_name_and_what_official_post_name
     assert condense("Besides being first lady, what official post does she hold?", history, people) == (
         "Besides being first lady, what official post does Mehriban Aliyeva hold?"
     )
+
+
+def test_there_is_the_place_a_where_question_was_answered_with_but_is_there_asks_whether() -> None:
+    history = [("Where did the delegation land?", "The delegation landed in Ganja on Monday.")]
+    assert condense("How many people live there?", history) == "How many people live in Ganja?"
+    assert condense("Is there an airport there?", history) == "Is there an airport in Ganja?"
+
+
+def test_they_after_what_are_x_is_x_not_a_name_in_the_answer() -> None:
+    history = [("What are Cover Notes in the guide?", "Cover Notes are short texts. A Front-Cover Note is one.")]
+    assert condense("how long can they be?", history) == "how long can they be (What are Cover Notes in the guide)?"

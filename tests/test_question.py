@@ -85,9 +85,9 @@ from rag.text import acronyms
         ("When is mirroring the archive on a public server permitted?", "other", ""),
         ("When is the summit?", "date", ""),
         ("What did the budget include?", "other", ""),
-        # "How long can X be" asks for a length in whatever unit; "how long can I stay" for a time.
-        ("How long may a commit message's first line be?", "number", ""),
-        ("how long can they be?", "number", ""),
+        # "How long can X be" asks for a limit on a length; "how long can I stay" for a time.
+        ("How long may a commit message's first line be?", "number", "@length"),
+        ("how long can they be?", "number", "@length"),
         ("How long can I stay without a visa?", "number", "@time"),
         # A contraction asks what its full form asks; a currency named asks for money.
         ("What's the largest fee, in euros, the licence allows?", "number", "@money"),
@@ -187,6 +187,13 @@ def test_by_default_anywhere_in_a_question_asks_for_the_default(question: str) -
 def test_which_version_is_answered_by_a_version_as_versions_are_written(sentence: str, holds: bool) -> None:
     info = analyse("Which version of the tool is described?")
     assert has_type(sentence, "number", {"which", "version", "of", "the", "tool", "is"}, info.focus) is holds
+
+
+def test_a_length_is_a_figure_with_its_unit() -> None:
+    focus = analyse("How long can a label be?").focus
+    assert has_type("A label may be at most 40 characters.", "number", set(), focus)
+    assert has_type("The header is 16KB.", "number", set(), focus)
+    assert not has_type("If you print more than 100, and the label is long, wrap it.", "number", set(), focus)
 
 
 def test_a_prison_sentence_is_a_length_of_time_next_to_a_number() -> None:
