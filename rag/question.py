@@ -811,6 +811,11 @@ _UNIT_AFTER = re.compile(
     r"\s?(?!(?:and|or|of|to|in|on|at|by|for|from|with|the|a|an|is|are|was|were|if|but|than|times)\b)[A-Za-z]{2,}"
 )
 _NUMBER_OF = re.compile(r"\b(?:number|count|maximum|minimum|total) of\s*$", re.I)
+_NUMBERING = re.compile(
+    r"\b(?:numbering|totall?ing|amounting to)\s+"
+    r"(?:(?:more|less|fewer) than|over|under|about|around|at least|up to)?\s*$",
+    re.I,
+)
 _OF_FIGURE = re.compile(r"[\w’'-]+\s+of\s+(?:[a-z]+\s+){0,2}$", re.I)
 _DURATION_IN_WORDS = re.compile(
     r"\b(?:a|an|one|several|a few|a couple of|many|some) "
@@ -876,6 +881,8 @@ def has_type(
             or (0 < _distance(tokens, pos, at) <= 8 and _NUMBER_OF.search(sentence[:pos]) is not None)
             # "a population of 100,000", "a capacity of about 50": the figure of its noun.
             or (0 < _distance(tokens, pos, at) <= 4 and _OF_FIGURE.match(sentence[pos:at]) is not None)
+            # "printed copies (or copies in media ...) of the Document, numbering more than 100"
+            or (0 < _distance(tokens, pos, at) <= 16 and _NUMBERING.search(sentence[pos:at]) is not None)
             for at, _ in numbers
             for pos in mentions
         )

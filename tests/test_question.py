@@ -189,6 +189,13 @@ def test_which_version_is_answered_by_a_version_as_versions_are_written(sentence
     assert has_type(sentence, "number", {"which", "version", "of", "the", "tool", "is"}, info.focus) is holds
 
 
+def test_a_count_may_follow_its_noun_after_numbering() -> None:
+    focus = analyse("From how many copies on must the printer add covers?").focus
+    sentence = "If you print copies (or copies on paper with covers) of the guide, numbering more than 500, add covers."
+    assert has_type(sentence, "number", set(), focus)
+    assert not has_type("If you print copies of the guide for 500 readers, add covers.", "number", set(), focus)
+
+
 def test_a_length_is_a_figure_with_its_unit() -> None:
     focus = analyse("How long can a label be?").focus
     assert has_type("A label may be at most 40 characters.", "number", set(), focus)
