@@ -73,13 +73,23 @@ def load_text(path: Path) -> tuple[str, str]:
     return text, ""
 
 
+# The line under a title saying which version it is: "Version 2, June 1991", "CC0 1.0 Universal".
+_VERSION_LINE = re.compile(r"(?=.*(?:\bversion\s+\d|\b\d+\.\d+\b))(?!.*[;=$<>{}])[^\n]{1,40}", re.I)
+
+
 def derive_title(text: str, fallback: str) -> str:
-    """A short title: the first line when it is short, else its first sentence, clipped."""
-    first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    first_line = first_line.lstrip("#").strip()
+    """A short title: the first line when it is short (with the version line under it, so
+    that "GNU GENERAL PUBLIC LICENSE Version 2, June 1991" is told from version 3), else
+    its first sentence, clipped."""
+    lines = [line.strip() for line in text.splitlines()]
+    at = next((i for i, line in enumerate(lines) if line), len(lines))
+    first_line = lines[at].lstrip("#").strip() if at < len(lines) else ""
     if not first_line:
         return fallback
     if len(first_line) <= TITLE_LIMIT:
+        below = next((line for line in lines[at + 1 : at + 3] if line), "")  # at most a blank line apart
+        if _VERSION_LINE.fullmatch(below) and len(first_line) + len(below) < TITLE_LIMIT:
+            return f"{first_line} {below}"
         return first_line
     span = next(sentence_spans(first_line), (0, len(first_line)))
     return clip(first_line[span[0] : span[1]].rstrip("."), TITLE_LIMIT)

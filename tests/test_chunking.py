@@ -77,6 +77,22 @@ def test_long_first_line_gives_a_short_title_not_a_paragraph() -> None:
         assert doc.text.startswith(doc.title.rstrip("…"))
 
 
+@pytest.mark.parametrize(
+    ("head", "title"),
+    [
+        # The version line under a title belongs to it: version 2 is told from version 3.
+        ("    HARBOUR LICENCE\n       Version 2, June 1991\n\n Copyright", "HARBOUR LICENCE Version 2, June 1991"),
+        ("Harbour Legal Code\n\nHPL 1.0 Universal\n\nText.", "Harbour Legal Code HPL 1.0 Universal"),
+        # A section's heading or a line of code is no version line.
+        ("The Harbour Licence\n\tPreamble\n\nText.", "The Harbour Licence"),
+        ("package Harbour::FAQ;\nour $VERSION = '7.64';\n", "package Harbour::FAQ;"),
+    ],
+)
+def test_a_title_carries_the_version_line_under_it(tmp_path: Path, head: str, title: str) -> None:
+    (tmp_path / "doc.txt").write_text(head + "\n")
+    assert load_document(tmp_path / "doc.txt", "doc").title == title
+
+
 def test_headings_become_chunk_context_in_articles_and_hard_wrapped_text() -> None:
     seed = load_document(SEEDS / "000_6caf851ee1c755f2.txt", "000")
     assert "A Strategic Partnership in Moscow-Baku Relations" in {c.heading for c in chunk_document(seed)}
