@@ -69,6 +69,7 @@ TYPED_KINDS = frozenset(
         "opinion",
         "wording",
         "email",
+        "phone",
         "url",
         "address",
         "definition",
@@ -387,10 +388,14 @@ def _documents_named(entities: tuple[tuple[str, ...], ...], bm25: Bm25Index) -> 
     return frozenset(title for title in bm25.titles() if not named.isdisjoint(_title_names(title)))
 
 
+_TITLE_VERSION = re.compile(r"\s+(?=version\s+\d|\S*\d+\.\d)", re.I)
+
+
 @lru_cache(maxsize=1024)
 def _title_names(title: str) -> frozenset[tuple[str, ...]]:
     """What a question may call a document with this title: its words, its initials, and
     its initials less the first or last word (not any part: "GPL" is not the LGPL)."""
+    title = _TITLE_VERSION.split(title, maxsplit=1)[0]  # "GNU ... LICENSE Version 2, June 1991"
     words_of_title = tuple(terms(title))
     names = {words_of_title} if words_of_title else set()
     for letters in initials(title):
@@ -592,6 +597,7 @@ def _describe(kind: str) -> str:
         "opinion": "view held by them",
         "wording": "quotation",
         "email": "e-mail address",
+        "phone": "phone number",
         "url": "web address",
         "address": "postal address",
         "definition": "definition",
@@ -607,6 +613,7 @@ def answer_extractive(question: str, retrieval: Retrieval, bm25: Bm25Index) -> A
     reasons: list[str] = []
     first: QuestionInfo | None = None
     for part in split_question(question):
+        part = _spelled_version(part, bm25)
         info = analyse(part)
         if first is None:
             first = info
@@ -654,6 +661,16 @@ def answer_extractive(question: str, retrieval: Retrieval, bm25: Bm25Index) -> A
         text = " ".join([_NEGATIVE_REPLY, *reasons])
         return Answer(text=text, abstained=True, mode="extractive", query=question)
     return _compose(question, _dedupe(chosen)[:MAX_SENTENCES])
+
+
+_VERSION_SHORT = re.compile(r"\b[vV](\d+(?:\.\d+)*)\b")
+
+
+def _spelled_version(question: str, bm25: Bm25Index) -> str:
+    """ "the GPL v2" as the documents write it, "version 2", unless they write "v2" too."""
+    return _VERSION_SHORT.sub(
+        lambda m: m.group() if bm25.knows(m.group().lower()) else f"version {m.group(1)}", question
+    )
 
 
 def _companions(best: Scored, ranked: list[Scored], chosen: list[Scored], why: bool) -> list[Scored]:

@@ -43,10 +43,12 @@ _POSTAL = re.compile(
 _DEFINITION_QUESTION = re.compile(
     r"\bhow (?:does|do|did) .+ define\b|\bwhat (?:is|are) the definition of\b|"
     # "What does the visit mean for Armenia?" asks for an assessment, not a definition.
-    r"\bwhat (?:does|do) (?:the (?:term|word|phrase|acronym|abbreviation) )?[\"“][^\"”]+[\"”] mean\b|"
+    r"\bwhat (?:does|do) (?:the (?:term|word|phrase|acronym|abbreviation) )?"
+    r"(?:[\"“][^\"”]+[\"”]|['‘][^'’]+['’]) mean\b|"
     r"\bwhat is meant by\b|\bhow is .+ defined\b|\bwhat does \S+ stand for\b|"
     # "What is a "work that uses the Library"?": the term in quotes is the question.
-    r"^\s*what (?:is|are) (?:a |an |the )?[\"“][^\"”]+[\"”]\s*\??\s*$",
+    r"^\s*(?:in [^,]{1,40}, )?(?:what|who) (?:is|are) (?:a |an |the )?(?:[\"“][^\"”]+[\"”]|['‘][^'’]+['’])"
+    r"(?: (?:in|under) [^?]{1,40})?\s*\??\s*$",
     re.I,
 )
 _DEFINES = re.compile(
@@ -54,7 +56,16 @@ _DEFINES = re.compile(
     r"is (?:a|an|the) (?:term|name) for)\b",
     re.I,
 )
-_QUOTED = re.compile(r"[\"“«]([^\"“”«»]{2,60})[\"”»]")
+# A term defined by what comes before it: "... with a Work (the "Affirmer")".
+_NAMED_IN_BRACKETS = re.compile(r"\((?:the |a |an |hereinafter )?[\"“'‘][^\"”'’]{2,60}[\"”'’]\)")
+_QUOTED = re.compile(r"[\"“«]([^\"“”«»]{2,60})[\"”»]|(?<!\w)['‘]([^'‘’\"“”]{2,60})['’](?!\w)")
+
+
+def _quoted(text: str) -> list[str]:
+    """The terms in double or single quotes: 'Commercial Use', "source code"."""
+    return [double or single for double, single in _QUOTED.findall(text)]
+
+
 _I_CONTRACTION = re.compile(r"I(?:['’](?:m|ve|d|ll))?$")
 _MONTHS = "january february march april may june july august september october november december"
 # A day, as "on what day" wants it: "August 19", "19 August", "Monday", "2024-08-19", "19/08/2024".
@@ -151,7 +162,9 @@ _YEAR_QUESTION = re.compile(r"\b(?:what|which)\s+year\b", re.I)
 # A year: "1995", "the 1990s", or one counted from now ("last year", "two years ago").
 _YEAR = re.compile(r"\b(?:(?:19|20)\d{2}s?|(?:last|this|next) year|[\w-]+ years? ago)\b", re.I)
 _VERSION = re.compile(
-    r"\b\d+(?:\.\d+)+[\w.+~-]*|\b[vV]\d+[\w.]*|\b(?:version|release|v\.?)\s*(?:\d[\w.]*|(?:one|two|three|four|five|six|seven|eight|nine|ten)\b)",
+    r"\b\d+(?:\.\d+)+[\w.+~-]*|\b[vV]\d+[\w.]*|\b(?:version|release|v\.?)\s*(?:\d[\w.]*|(?:one|two|three|four|five|"
+    r"six|seven|eight|nine|ten)\b)|"
+    r"\bany (?:later |other |newer )?version\b(?!\s+of\b)",  # "you may choose any version ever published"
     re.I,
 )
 _DATE_QUESTION = re.compile(
@@ -180,7 +193,7 @@ class QuestionInfo:
     # Names and numbers of the question, each as its stemmed words; a passage
     # mentions a name when it has any of its words ("Polad Bulbuloglu" ~ "Bulbuloglu").
     entities: tuple[tuple[str, ...], ...]
-    # number | date | who | person | place | name | speech | opinion | wording | email | url | address |
+    # number | date | who | person | place | name | speech | opinion | wording | email | phone | url | address |
     # definition | reason | item | yesno | other
     answer_type: str
     speaker: tuple[str, ...] = ()  # stemmed words naming who is asked to have said something
@@ -266,6 +279,9 @@ _WORDING = re.compile(
     re.I,
 )
 _EMAIL_QUESTION = re.compile(r"\be-?mail(?: address)?\b", re.I)
+_PHONE_QUESTION = re.compile(r"\b(?:phone|telephone|fax|mobile|cell)(?: number)?\b", re.I)
+# "+1 617 542 5942", "(617) 542-5942", "0800 123 4567": three groups of digits at least.
+_PHONE = re.compile(r"(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,5}\)[\s.-]?|\d{2,5}[\s.-])\d{2,5}[\s.-]\d{2,5}\b")
 _WEB_QUESTION = re.compile(r"\b(?:website|web ?site|web address|url|web ?page|home ?page)\b", re.I)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+|\b[\w-]+\.(?:org|com|net|gov|edu|int|io)\b", re.I)
@@ -366,6 +382,8 @@ def _expanded(question: str) -> str:
 
 def answer_type(question: str) -> str:
     q = _LEAD_IN_PHRASE.sub("", _OPENING_WORD.sub("", _expanded(question.strip())))
+    if re.search(r"\b(?:what|which)\b", q) and _PHONE_QUESTION.search(q):
+        return "phone"  # a "phone number" is no figure
     reported = re.match(r"^\s*what (?:did|does|do)\b", q) and _SPEECH_QUESTION.search(q)
     # "What did the ambassador tell Tass about how much room there is": what he said.
     if _NUMBER_QUESTION.search(re.sub(r"\babout how\b.*", "", q) if reported else q) or _PRICE_QUESTION.search(q):
@@ -396,7 +414,7 @@ def answer_type(question: str) -> str:
     ):
         return "person"
     if re.match(r"^\s*where\b", q) or re.search(
-        r"\b(?:which|what) (?:city|country|region|place|capital|territory)\b", q
+        r"\b(?:which|what) (?:city|town|village|country|state|province|county|region|place|capital|territory)\b", q
     ):
         return "place"
     if _WORDING_QUESTION.search(q) and proper_nouns(question):
@@ -504,7 +522,7 @@ def analyse(question: str) -> QuestionInfo:
     names = [part for p in proper_nouns(own) for part in (p.split("-") if " " not in p else [p])]
     entity_terms: list[tuple[str, ...]] = [tuple(terms(p)) for p in names]
     # A quoted term is asked about by that name: "how does it define the "source code"".
-    entity_terms.extend(tuple(terms(q)) for q in _QUOTED.findall(own))
+    entity_terms.extend(tuple(terms(q)) for q in _quoted(own))
     entity_terms.extend((stem(w),) for w in words(own) if any(ch.isdigit() for ch in w))
     # So is a name as a machine reads it: "when was the -wipe option added", "parse_date".
     entity_terms.extend(tuple(terms(m.group())) for m in _LITERAL.finditer(own))
@@ -793,9 +811,9 @@ def _focus(question: str) -> str:
 def _defined_term(question: str) -> str:
     """The stemmed words of the term a definition question asks about: quoted, or
     named after "define" ("how does it define the source code of a work")."""
-    quoted = _QUOTED.search(question)
+    quoted = _quoted(question)
     if quoted:
-        return " ".join(terms(quoted.group(1)))
+        return " ".join(terms(quoted[0]))
     named = re.search(r"\bdefined?\s+(?:the\s+|a\s+|an\s+)?([\w’'-]+(?:\s+[\w’'-]+)?)", question, re.I)
     return " ".join(terms(named.group(1))) if named else ""
 
@@ -958,6 +976,8 @@ def has_type(
         # The defining words follow the defined term: ""Source" form shall mean ...", not
         # ""Work" shall mean the work ... in Source or Object form".
         defines = _found(_DEFINES, sentence)
+        if focus and any(set(focus.split()) <= set(terms(named)) for _, named in _found(_NAMED_IN_BRACKETS, sentence)):
+            return True  # "the person associating CC0 with a Work (the "Affirmer")"
         if not defines or not focus:
             return bool(defines)
         at, words_ = defines[0]
@@ -967,6 +987,8 @@ def has_type(
         return set(focus.split()) <= subject
     if kind == "email":
         return bool(_found(_EMAIL, sentence))
+    if kind == "phone":
+        return bool(_found(_PHONE, sentence))
     if kind == "url":
         # "Which website ...": its address, or its name ("the website Haqqin").
         return bool(_found(_URL, sentence)) or has_type(sentence, "place", question_words)

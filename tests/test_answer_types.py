@@ -781,3 +781,21 @@ def test_a_question_naming_a_document_is_answered_from_that_document_only(
     ):
         answer = pipeline.answer(question)
         assert not answer.abstained and "45 days" in answer.citations[0].quote, (question, answer.text)
+
+
+def test_a_licence_asked_about_by_its_short_version_is_answered_from_that_version(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    def licence(version: str, days: int) -> str:
+        return (
+            f"                HARBOUR PUBLIC LICENCE\n                   Version {version}\n\n"
+            f"1. Termination\n\nYour rights end if you break these terms. They are restored if you stop "
+            f"the violation within {days} days of a notice from the Copyright Holder.\n"
+        )
+
+    pipeline = pipeline_over(
+        tmp_path_factory, "two-versions", {"hpl-2.txt": licence("2, June 1991", 45), "hpl-3.txt": licence("3", 60)}
+    )
+    answer = pipeline.answer("Under the Harbour Public Licence v2, within how many days must a violation stop?")
+    assert not answer.abstained, answer.text
+    assert answer.citations[0].source == "hpl-2.txt" and "45 days" in answer.citations[0].quote

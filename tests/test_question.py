@@ -95,6 +95,11 @@ from rag.text import acronyms
         ("How many days' warning must the owner be given?", "number", "day"),
         # The term in quotes is the question.
         ('What is a "covered work"?', "definition", "cover work"),
+        ("What does 'Larger Work' mean in the licence?", "definition", "larger work"),
+        ("In the waiver, who is the 'Declarant'?", "definition", "declar"),
+        # A phone number is no figure; a state is a place.
+        ("What phone number does the notice give for the foundation?", "phone", ""),
+        ("Which state's courts hear disputes?", "place", ""),
     ],
 )
 def test_the_answer_type_follows_what_is_asked(question: str, kind: str, focus: str) -> None:
@@ -179,7 +184,9 @@ def test_by_default_anywhere_in_a_question_asks_for_the_default(question: str) -
         ("Triggers are supported since dpkg 1.14.17.", True),
         ("Build-Depends: python (>= 2.6.6-9)", True),
         ("The v2 format is the default.", True),
-        # A figure is no version.
+        ("If no version is named, you may choose any version ever published.", True),
+        # A figure is no version; nor is any version of something else.
+        ("A program run by any version of Python 3 must depend on python3.", False),
         ("Windows display a drop shadow to give the illusion of 3 dimensions.", False),
         ("Zstd uses clang's scan-build tool for static analysis.", False),
     ],
@@ -254,6 +261,17 @@ def test_neither_a_spelled_out_acronym_nor_a_month_is_a_new_name() -> None:
     assert not has_type('"This License" refers to the GNU General Public License.', "who", words)
     assert not has_type("Version 3, 29 June 2007", "who", words)
     assert has_type("It was written by Richard Stallman.", "who", words)
+
+
+def test_a_phone_number_is_three_groups_of_digits_not_a_postcode() -> None:
+    assert has_type("Call +1 617 542 5942 or (617) 542-5942 any day.", "phone", set())
+    assert not has_type("Write to 51 Franklin Street, Boston, MA 02110-1301, USA.", "phone", set())
+
+
+def test_a_term_named_in_brackets_after_its_definition_is_defined_there() -> None:
+    focus = analyse("Who is the 'Declarant'?").focus
+    assert has_type('The person signing the waiver (the "Declarant") gives up ...', "definition", set(), focus)
+    assert not has_type("The Declarant makes the waiver for everyone's benefit.", "definition", set(), focus)
 
 
 def test_a_definition_defines_the_term_asked_about() -> None:
