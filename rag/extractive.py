@@ -38,7 +38,7 @@ from .question import (
 )
 from .retrieve import Retrieval, Retrieved
 from .store import Bm25Index, StoredChunk
-from .text import STOPWORDS, context_acronyms, initials, readable, stem, terms, words
+from .text import STOPWORDS, context_acronyms, readable, stem, terms, words
 from .types import Answer, Citation
 
 # Weights of the sentence score; see docs in the module string.
@@ -285,7 +285,7 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
     per_chunk: dict[str, tuple[float, float, bool, frozenset[str]]] = {}
     speaker_names = _names_for_role(info.speaker, pool, bm25)
     # "... under the Artistic License?": a question naming a document is answered from it.
-    named_documents = _documents_named(info.entities, bm25)
+    named_documents = bm25.documents_named(info.entities)
     why = info.answer_type == "reason"
     label = _label_pattern(info.label) if info.label else None
     codes = _definition_items(info.codes) if info.codes else None
@@ -311,7 +311,7 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
                 for keys, name in zip(entity_keys, is_name, strict=True)
                 if name
             )
-        if named_documents and c.chunk.title not in named_documents:
+        if named_documents and c.chunk.doc_id not in named_documents:
             names_asked = False
         coverage = _covered(question_weights, c.terms)
         # A sentence is about what it names, what its heading names, and what the
@@ -378,29 +378,6 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
         out.append(Scored(c, value, typed and not fragment, names_asked, topic_coverage))
     out.sort(key=lambda s: -s.score)
     return out
-
-
-def _documents_named(entities: tuple[tuple[str, ...], ...], bm25: Bm25Index) -> frozenset[str]:
-    """The titles of the documents the question names: by the title's words ("the Artistic
-    License" for 'The "Artistic License"') or by its acronym ("GFDL", "LGPL" for "GNU
-    Lesser General Public License", "MPL" for "Mozilla Public License Version 2.0")."""
-    named = frozenset(entities)
-    return frozenset(title for title in bm25.titles() if not named.isdisjoint(_title_names(title)))
-
-
-_TITLE_VERSION = re.compile(r"\s+(?=version\s+\d|\S*\d+\.\d)", re.I)
-
-
-@lru_cache(maxsize=1024)
-def _title_names(title: str) -> frozenset[tuple[str, ...]]:
-    """What a question may call a document with this title: its words, its initials, and
-    its initials less the first or last word (not any part: "GPL" is not the LGPL)."""
-    title = _TITLE_VERSION.split(title, maxsplit=1)[0]  # "GNU ... LICENSE Version 2, June 1991"
-    words_of_title = tuple(terms(title))
-    names = {words_of_title} if words_of_title else set()
-    for letters in initials(title):
-        names.update((form,) for form in (letters, letters[1:], letters[:-1]) if len(form) >= 3)
-    return frozenset(names)
 
 
 def _names_for_role(speaker: tuple[str, ...], pool: list[Candidate], bm25: Bm25Index) -> frozenset[str]:

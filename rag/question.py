@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .text import STOPWORDS, acronyms, stem, terms, words
+from .text import STOPWORDS, acronyms, initials, stem, terms, words
 
 _WH = {"who", "whom", "whose", "what", "when", "where", "why", "how", "which"}
 _FUNCTION_CAPS = frozenset(
@@ -1044,3 +1044,18 @@ def _is_year_only(sentence: str, pos: int) -> bool:
 
 def is_stopword(word: str) -> bool:
     return word.lower() in STOPWORDS or word.lower() in _WH
+
+
+_TITLE_VERSION = re.compile(r"\s+(?=version\s+\d|\S*\d+\.\d)", re.I)
+
+
+@lru_cache(maxsize=1024)
+def title_names(title: str) -> frozenset[tuple[str, ...]]:
+    """What a question may call a document with this title: its words, its initials, and
+    its initials less the first or last word (not any part: "GPL" is not the LGPL)."""
+    title = _TITLE_VERSION.split(title, maxsplit=1)[0]  # "GNU ... LICENSE Version 2, June 1991"
+    words_of_title = tuple(terms(title))
+    names = {words_of_title} if words_of_title else set()
+    for letters in initials(title):
+        names.update((form,) for form in (letters, letters[1:], letters[:-1]) if len(form) >= 3)
+    return frozenset(names)

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .embeddings import OnnxMiniLM
-from .store import Store, StoredChunk
+from .question import proper_nouns
+from .store import Bm25Index, Store, StoredChunk
 from .text import terms
 
 RRF_K = 60
@@ -69,7 +70,7 @@ class HybridRetriever:
         sentence_ids = sorted(best_sentence, key=lambda cid: -best_sentence[cid]) if self.mode != "bm25" else []
         fused = reciprocal_rank_fusion([ids for ids in (dense_ids, bm25_ids, sentence_ids) if ids])
         fused = {cid: score for cid, score in fused.items() if cid in best_sentence}  # gone from Chroma: dropped
-        ranked = sorted(fused, key=lambda cid: -fused[cid])
+        ranked = _named_documents_first(query, sorted(fused, key=lambda cid: -fused[cid]), bm25)
         dense_rank = {cid: i for i, cid in enumerate(dense_ids)}
         bm25_rank = {cid: i for i, cid in enumerate(bm25_ids)}
 
@@ -97,6 +98,17 @@ class HybridRetriever:
                 for cid in found
             )
         return Retrieval(query, vector, tuple(passages))
+
+
+def _named_documents_first(query: str, ranked: list[str], bm25: Bm25Index) -> list[str]:
+    """ "What does 'Commercial Use' mean in the Mozilla Public License?": the passages of the
+    document the question names come first; another's cannot answer it (see ``score``)."""
+    named = bm25.documents_named(tuple(terms(name)) for name in proper_nouns(query))
+    if not named:
+        return ranked
+    first = [cid for cid in ranked if cid.rsplit("::", 1)[0] in named]
+    taken = set(first)
+    return first + [cid for cid in ranked if cid not in taken]
 
 
 def _checked(blended: dict[str, list[float]], chunk: StoredChunk) -> tuple[float, ...] | None:

@@ -21,7 +21,7 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 from itertools import pairwise
@@ -34,7 +34,7 @@ from .config import Settings
 from .embeddings import DIMENSION, EMBEDDER_ID
 from .errors import IndexProblem
 from .neighbourhood import contextual, first_rows, window_lengths
-from .question import person_names
+from .question import person_names, title_names
 from .text import context_acronyms, name_acronyms, terms
 
 log = logging.getLogger(__name__)
@@ -423,6 +423,7 @@ class Bm25Index:
         self.chunks = chunks  # bodies of ``ids``, when known
         self._position: dict[str, int] | None = None
         self._postings_views: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._titles_by_name: dict[tuple[str, ...], frozenset[str]] | None = None
         tokens = tokens if tokens is not None else [terms(t) for t in texts]
         self.df: dict[str, int] = {}
         for toks in tokens:
@@ -499,11 +500,21 @@ class Bm25Index:
         index.sentence_terms = SentenceTerms.load(path, index._vocabulary)
         index._position = None
         index._postings_views = None
+        index._titles_by_name = None
         return index
 
-    def titles(self) -> tuple[str, ...]:
-        """The documents' titles, as the local copy holds them (none without it)."""
-        return tuple(dict.fromkeys(title for _, title in self.chunks.docs)) if self.chunks is not None else ()
+    def documents_named(self, names: Iterable[tuple[str, ...]]) -> frozenset[str]:
+        """The ids of the documents that ``names`` (each a name's terms) call by their title:
+        "the Artistic License" for 'The "Artistic License"', "GFDL", "LGPL" for "GNU Lesser
+        General Public License Version 2.1, February 1999" (see ``title_names``)."""
+        index = self._titles_by_name
+        if index is None:  # built on first use; two threads building it at once build the same
+            found: dict[tuple[str, ...], set[str]] = {}
+            for doc_id, title in self.chunks.docs if self.chunks is not None else ():
+                for name in title_names(title):
+                    found.setdefault(name, set()).add(doc_id)
+            index = self._titles_by_name = {name: frozenset(ids) for name, ids in found.items()}
+        return frozenset().union(*(index.get(name, frozenset()) for name in names))
 
     def chunk(self, chunk_id: str) -> StoredChunk | None:
         """The chunk from the local copy; None if this index does not hold it."""

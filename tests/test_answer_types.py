@@ -799,3 +799,27 @@ def test_a_licence_asked_about_by_its_short_version_is_answered_from_that_versio
     answer = pipeline.answer("Under the Harbour Public Licence v2, within how many days must a violation stop?")
     assert not answer.abstained, answer.text
     assert answer.citations[0].source == "hpl-2.txt" and "45 days" in answer.citations[0].quote
+
+
+def test_the_passages_of_the_document_a_question_names_are_retrieved_first(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    other = (
+        "{title}\n\n1. Use\n\nCommercial use of the software is free. Commercial use means any use for money. "
+        "What commercial use means here is use in a shop.\n"
+    )
+    pipeline = pipeline_over(
+        tmp_path_factory,
+        "named-first",
+        {
+            "a.txt": other.format(title="Harbour Software Licence"),
+            "b.txt": other.format(title="River Software Licence"),
+            "quay.txt": (
+                "Quay Public Licence\n\n1. Definitions\n\n"
+                '1.1. "Commercial Use" means distribution to a third party.\n'
+                "\n2. Grants\n\nThe Licensor grants you a licence to copy the Code.\n"
+            ),
+        },
+    )
+    retrieval = pipeline.retriever.retrieve("What does 'Commercial Use' mean in the Quay Public Licence?", 2)
+    assert [p.chunk.doc_id for p in retrieval.passages] == ["quay.txt", "quay.txt"]
