@@ -76,6 +76,9 @@ _DAY = re.compile(
     ),
     re.I,
 )
+_DATE_BY_EVENT = re.compile(
+    r"\b(?:on|as of|from|since|until|after|before) the (?:date|day) (?:on which |when |that )?(?!of\b)[\w-]+", re.I
+)
 _DATE = re.compile(
     r"\b(?:(?:19|20)\d{{2}}s?|(?-i:{})|(?:mon|tues|wednes|thurs|fri|satur|sun)day|yesterday|today|tomorrow|"
     r"(?:last|this|next) (?:week|month|year|decade)|ago|decades?|centur(?:y|ies)|recent(?:ly)?|"
@@ -907,6 +910,8 @@ def has_type(
     if kind == "date" and focus == "@year":
         # "In what year was it released?" is not answered by "the most recent version".
         return any(found.lower() not in question_words for _, found in _found(_YEAR, sentence))
+    if kind == "date" and _found(_DATE_BY_EVENT, sentence):
+        return True  # "effective as of the date CC0 was applied": the day told by what happens on it
     if kind == "date" and focus == "@day":
         return any(found.lower() not in question_words for _, found in _found(_DAY, sentence))
     if kind == "date":

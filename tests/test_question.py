@@ -263,6 +263,14 @@ def test_neither_a_spelled_out_acronym_nor_a_month_is_a_new_name() -> None:
     assert has_type("It was written by Richard Stallman.", "who", words)
 
 
+def test_a_day_may_be_told_by_what_happens_on_it_but_a_year_may_not() -> None:
+    sentence = "The grant is effective as of the date the Licensor first publishes the Code."
+    assert has_type(sentence, "date", set(), analyse("From what date is the grant effective?").focus)
+    assert has_type(sentence, "date", set(), analyse("When does the grant take effect?").focus)
+    assert not has_type(sentence, "date", set(), analyse("In what year did the grant take effect?").focus)
+    assert not has_type("It was signed on the day of the visit.", "date", set())
+
+
 def test_a_phone_number_is_three_groups_of_digits_not_a_postcode() -> None:
     assert has_type("Call +1 617 542 5942 or (617) 542-5942 any day.", "phone", set())
     assert not has_type("Write to 51 Franklin Street, Boston, MA 02110-1301, USA.", "phone", set())
