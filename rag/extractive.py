@@ -617,6 +617,12 @@ def answer_extractive(question: str, retrieval: Retrieval, bm25: Bm25Index) -> A
             continue
         ranked = score(info, pool, bm25)
         best = _pick(info, ranked)
+        taken = {(s.candidate.chunk.id, s.candidate.position) for s in chosen}
+        if best is not None and (best.candidate.chunk.id, best.candidate.position) in taken:
+            if info.answer_type not in TYPED_KINDS:
+                # "..., and can I change it back later?": the sentence that answered the first
+                # part is no answer to this one; a figure or a name it holds may be.
+                best = _pick(info, [s for s in ranked if (s.candidate.chunk.id, s.candidate.position) not in taken])
         if best is None:
             if ranked and ranked[0].score >= MIN_SCORE:
                 reasons.append(f"The closest passages hold no {_describe(info.answer_type)} for this.")

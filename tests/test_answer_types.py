@@ -823,3 +823,26 @@ def test_the_passages_of_the_document_a_question_names_are_retrieved_first(
     )
     retrieval = pipeline.retriever.retrieve("What does 'Commercial Use' mean in the Quay Public Licence?", 2)
     assert [p.chunk.doc_id for p in retrieval.passages] == ["quay.txt", "quay.txt"]
+
+
+def test_a_later_part_of_a_question_is_answered_by_a_sentence_of_its_own(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    pipeline = pipeline_over(
+        tmp_path_factory,
+        "two-parts",
+        {
+            "switch.txt": (
+                "Switching licences\n\nThis section is about copies of the Library. To switch to the Harbour Licence, "
+                "you must change all the notices in the copy so that they point to the Harbour Licence, "
+                "version 2, instead of to this licence. Once this switch is made in a copy, it is "
+                "irreversible for that copy.\n"
+            )
+        },
+    )
+    answer = pipeline.answer(
+        "If I switch a copy of the Library to the Harbour Licence, which version must the notices point to, "
+        "and can I switch the copy back later?"
+    )
+    quotes = [c.quote for c in answer.citations]
+    assert "version 2" in quotes[0] and any("irreversible" in q for q in quotes), answer.text
