@@ -46,6 +46,7 @@ _DEFINITION_QUESTION = re.compile(
     r"\bwhat (?:does|do) (?:the (?:term|word|phrase|acronym|abbreviation) )?"
     r"(?:[\"“][^\"”]+[\"”]|['‘][^'’]+['’]) mean\b|"
     r"\bwhat is meant by\b|\bhow is .+ defined\b|\bwhat does \S+ stand for\b|"
+    r"\bwhat (?:exactly |precisely )?(?:counts|qualifies|is considered|is regarded) as\b|"
     # "What is a "work that uses the Library"?": the term in quotes is the question.
     r"^\s*(?:in [^,]{1,40}, )?(?:what|who) (?:is|are) (?:a |an |the )?(?:[\"“][^\"”]+[\"”]|['‘][^'’]+['’])"
     r"(?: (?:in|under) [^?]{1,40})?\s*\??\s*$",
@@ -817,7 +818,12 @@ def _defined_term(question: str) -> str:
     quoted = _quoted(question)
     if quoted:
         return " ".join(terms(quoted[0]))
-    named = re.search(r"\bdefined?\s+(?:the\s+|a\s+|an\s+)?([\w’'-]+(?:\s+[\w’'-]+)?)", question, re.I)
+    named = re.search(r"\bdefined?\s+(?:the\s+|a\s+|an\s+)?([\w’'-]+(?:\s+[\w’'-]+)?)", question, re.I) or re.search(
+        r"\b(?:counts|qualifies|considered|regarded) as\s+(?:the\s+|a\s+|an\s+)?([\w’'-]+(?:\s+[\w’'-]+){0,2}?)"
+        r"(?=\s+(?:of|for|in|under|when|if)\b|\s*[?,]|$)",
+        question,
+        re.I,
+    )
     return " ".join(terms(named.group(1))) if named else ""
 
 

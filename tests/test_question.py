@@ -96,6 +96,9 @@ from rag.text import acronyms
         # The term in quotes is the question.
         ('What is a "covered work"?', "definition", "cover work"),
         ("What does 'Larger Work' mean in the licence?", "definition", "larger work"),
+        # What counts as something asks what it is.
+        ("What exactly counts as the 'object code' of a program?", "definition", "object code"),
+        ("What qualifies as a minor change under the licence?", "definition", "minor chang"),
         ("In the waiver, who is the 'Declarant'?", "definition", "declar"),
         # A phone number is no figure; a state is a place.
         ("What phone number does the notice give for the foundation?", "phone", ""),
