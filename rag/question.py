@@ -523,7 +523,8 @@ def analyse(question: str) -> QuestionInfo:
     # "the Putin-Aliyev talks" name two people, each an entity of its own.
     # The names the question itself holds: "lsof hangs on DNS lookups. Which two options
     # turn them off?" is answered by "-n ... avoids host name lookups", which names no DNS.
-    names = [part for p in proper_nouns(own) for part in (p.split("-") if " " not in p else [p])]
+    # ("GPL-covered" names the GPL only: a lower-case part is no name.)
+    names = [part for p in proper_nouns(own) for part in (p.split("-") if " " not in p else [p]) if part[:1].isupper()]
     entity_terms: list[tuple[str, ...]] = [tuple(terms(p)) for p in names]
     # A quoted term is asked about by that name: "how does it define the "source code"".
     entity_terms.extend(tuple(terms(q)) for q in _quoted(own))

@@ -257,6 +257,8 @@ def test_who_is_answered_by_a_body_of_people_unless_a_person_is_asked_for() -> N
 def test_a_hyphenated_pair_of_names_is_two_entities_but_a_compound_name_is_one() -> None:
     assert analyse("What was on the agenda of the Putin-Aliyev talks?").entities == (("putin",), ("aliyev",))
     assert len(analyse("What is the Russian-Azerbaijani University?").entities) == 1
+    # A lower-case part names nothing: a "GPL-covered program" names the GPL.
+    assert analyse("Does the GPL apply to a program next to a GPL-covered one?").entities == (("gpl",),)
 
 
 def test_neither_a_spelled_out_acronym_nor_a_month_is_a_new_name() -> None:
