@@ -105,6 +105,9 @@ W_LABEL = 0.1
 # A sentence that names the very "X's Y" the question names is about that thing ("Moscow’s
 # influence is liquefying" for "what is happening to Moscow's influence"), not about X and Y apart.
 W_POSSESSIVE = 0.05
+# "... without naming a version" is answered by "If the Program does not specify a version".
+W_NEGATED = 0.05
+_NEGATION = re.compile(r"\b(?:not|never|no|without|neither|nor|fails? to|failed to)\b|n['’]t\b", re.I)
 # A definition list's item for the very code asked about says what it means.
 W_DEFINES = 0.3
 # "that" and "there" only when they open the sentence: mid-sentence they are mostly
@@ -287,6 +290,7 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
     # "... under the Artistic License?": a question naming a document is answered from it.
     named_documents = bm25.documents_named(info.entities)
     why = info.answer_type == "reason"
+    negated = _NEGATION.search(info.text) is not None
     label = _label_pattern(info.label) if info.label else None
     codes = _definition_items(info.codes) if info.codes else None
     out = []
@@ -372,6 +376,7 @@ def score(info: QuestionInfo, pool: list[Candidate], bm25: Bm25Index) -> list[Sc
             + W_NOVELTY * _novelty(c.terms, asked_idf, bm25)
             + (W_CAUSE if why and _CAUSE.search(c.text) else 0)
             + (W_POSSESSIVE if info.possessives and not possessives(c.text).isdisjoint(info.possessives) else 0)
+            + (W_NEGATED if negated and _NEGATION.search(c.text) else 0)
             + (W_LABEL if labelled else 0)
             + (W_DEFINES if defines else 0)
         )

@@ -846,3 +846,22 @@ def test_a_later_part_of_a_question_is_answered_by_a_sentence_of_its_own(
     )
     quotes = [c.quote for c in answer.citations]
     assert "version 2" in quotes[0] and any("irreversible" in q for q in quotes), answer.text
+
+
+def test_a_question_put_in_the_negative_prefers_the_sentence_that_is_too(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    pipeline = pipeline_over(
+        tmp_path_factory,
+        "negative",
+        {
+            "versions.txt": (
+                "Choosing a version\n\nIf the Package names a version of this licence, you may follow that "
+                "version or any later version. If the Package does not name a version of this licence, you "
+                "may choose any version ever published.\n"
+            )
+        },
+    )
+    question = "The package says nothing about which version applies and names no version. What can I do?"
+    answer = pipeline.answer(question)
+    assert "does not name" in answer.citations[0].quote, answer.text
