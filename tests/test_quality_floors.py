@@ -49,6 +49,9 @@ FLOORS = [
     ("docs11_qa.jsonl", DATA / "docs11", 0.46, 0.43, 0.60, 0.11),
     ("blind13_seeds_qa.jsonl", SEEDS, 0.94, 0.94, 0.95, 0.03),
     ("docs12_qa.jsonl", DATA / "docs12", 0.61, 0.61, 0.70, 0.02),
+    ("licenses2_qa.jsonl", DATA / "licenses2", 0.83, 0.87, 0.85, 0.04),
+    ("licenses3_qa.jsonl", DATA / "licenses3", 0.72, 0.68, 0.95, 0.07),
+    ("licenses4_qa.jsonl", DATA / "licenses4", 0.50, 0.46, 0.70, 0.10),
 ]
 
 
