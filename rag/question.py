@@ -807,8 +807,7 @@ def _focus(question: str) -> str:
         # "what prison sentence", "what age": a length of time.
         return "@time" if re.search(r"\b(?:sentence|term|duration|age)\b", q) else ""
     # The counted noun is usually the first plural ("how many ethnic *Armenians* fled").
-    candidates = match.group(1).split()
-    candidates = [w.rstrip("'’") for w in candidates]  # "how many days' notice"
+    candidates = [w.rstrip("'’") for w in match.group(1).split()]  # "how many days' notice"
     plural = [w for w in candidates if w.endswith("s") and not w.endswith("ss")]
     return stem((plural or candidates)[0])
 
