@@ -47,7 +47,7 @@ CHUNK_CACHE_SIZE = 4096
 # 100k-chunk scan needs (every row carries its sentence vectors twice over).
 PAGE_ROWS = 2000
 BM25_FILES_KEPT = 2
-BM25_FILES_FORMAT = 8  # bump when what ``Bm25Index.save`` writes changes, or how text is cut into terms
+BM25_FILES_FORMAT = 9  # bump when what ``Bm25Index.save`` writes changes, or how text is cut into terms
 
 
 @dataclass(frozen=True)
@@ -336,6 +336,11 @@ class ChunkTable:
         self.headings: list[str] = fields["headings"]
         # [doc, heading, start, end, sentences as JSON, context acronyms joined by spaces]
         self.rows: list[list[Any]] = fields["rows"]
+        # What questions may call each document by its title ("GFDL"; see ``title_names``), worked
+        # out once here: 0.2 s over the titles of 6,000 documents, too much for a first answer.
+        self.title_names: dict[tuple[str, ...], frozenset[str]] = {
+            tuple(name): frozenset(ids) for name, ids in fields.get("title_names", ())
+        }
 
     @classmethod
     def build(cls, texts: list[str], metas: list[dict[str, Any]]) -> ChunkTable:
@@ -354,13 +359,23 @@ class ChunkTable:
         encoded = [t.encode("utf-8") for t in texts]
         offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
         np.cumsum([len(b) for b in encoded], out=offsets[1:])
-        fields = {"docs": [list(d) for d in docs], "headings": list(headings), "rows": rows}
+        named: dict[tuple[str, ...], set[str]] = {}
+        for source, title in docs:
+            for name in title_names(title):
+                named.setdefault(name, set()).add(source)
+        fields = {
+            "docs": [list(d) for d in docs],
+            "headings": list(headings),
+            "rows": rows,
+            "title_names": [[list(name), sorted(ids)] for name, ids in sorted(named.items())],
+        }
         return cls(b"".join(encoded), offsets, fields)
 
     def save(self, folder: Path) -> None:
         (folder / "chunk_text.bin").write_bytes(bytes(self.text))
         np.save(folder / "chunk_text_offsets.npy", self.offsets)
-        fields = {"docs": self.docs, "headings": self.headings, "rows": self.rows}
+        names = [[list(name), sorted(ids)] for name, ids in sorted(self.title_names.items())]
+        fields = {"docs": self.docs, "headings": self.headings, "rows": self.rows, "title_names": names}
         (folder / "chunk_fields.json").write_text(json.dumps(fields, ensure_ascii=False))
 
     @classmethod
@@ -423,7 +438,6 @@ class Bm25Index:
         self.chunks = chunks  # bodies of ``ids``, when known
         self._position: dict[str, int] | None = None
         self._postings_views: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-        self._titles_by_name: dict[tuple[str, ...], frozenset[str]] | None = None
         tokens = tokens if tokens is not None else [terms(t) for t in texts]
         self.df: dict[str, int] = {}
         for toks in tokens:
@@ -500,20 +514,13 @@ class Bm25Index:
         index.sentence_terms = SentenceTerms.load(path, index._vocabulary)
         index._position = None
         index._postings_views = None
-        index._titles_by_name = None
         return index
 
     def documents_named(self, names: Iterable[tuple[str, ...]]) -> frozenset[str]:
         """The ids of the documents that ``names`` (each a name's terms) call by their title:
         "the Artistic License" for 'The "Artistic License"', "GFDL", "LGPL" for "GNU Lesser
         General Public License Version 2.1, February 1999" (see ``title_names``)."""
-        index = self._titles_by_name
-        if index is None:  # built on first use; two threads building it at once build the same
-            found: dict[tuple[str, ...], set[str]] = {}
-            for doc_id, title in self.chunks.docs if self.chunks is not None else ():
-                for name in title_names(title):
-                    found.setdefault(name, set()).add(doc_id)
-            index = self._titles_by_name = {name: frozenset(ids) for name, ids in found.items()}
+        index = self.chunks.title_names if self.chunks is not None else {}
         return frozenset().union(*(index.get(name, frozenset()) for name in names))
 
     def chunk(self, chunk_id: str) -> StoredChunk | None:

@@ -139,6 +139,10 @@ def test_the_keyword_index_keeps_each_chunks_sentence_terms_and_acronyms_as_the_
             assert chunk.sentence_terms == tuple(frozenset(terms(chunk.text[s:e])) for s, e in chunk.sentences)
             assert chunk.acronyms == context_acronyms(chunk.title, chunk.heading, chunk.text)
     assert any(saved.chunk(cid).acronyms for cid in bm25.ids)  # type: ignore[union-attr]
+    # So are the names each document's title goes by, worked out when it was built.
+    for doc_id, title in saved.chunks.docs:  # type: ignore[union-attr]
+        words = tuple(terms(title.split(" Version ")[0]))
+        assert doc_id in bm25.documents_named([words]) and doc_id in saved.documents_named([words])
 
 
 def test_keyword_scores_from_the_sentences_terms_equal_those_from_tokenising_whole_chunks(
