@@ -258,6 +258,8 @@ def _names_own_person(question: str, people: frozenset[str]) -> bool:
     """Whether the question names, before its first "he/his/she/her", whom it refers to:
     "How did Azerbaijan's ambassador describe the consulates in his country?"."""
     pronoun = re.search(rf"\b(?:{_PERSON_PRONOUNS})\b", question, re.I)
+    if pronoun and pronoun.group().lower() == "him":
+        return False  # "what did Aliyev call him?": the one named is not the one he called
     before = question[: pronoun.start()] if pronoun else ""
     return bool(_ROLE_NOUN.search(before) or {w.lower() for w in re.findall(r"\w+", before)} & people)
 

@@ -213,3 +213,11 @@ def test_there_is_the_place_a_where_question_was_answered_with_but_is_there_asks
 def test_they_after_what_are_x_is_x_not_a_name_in_the_answer() -> None:
     history = [("What are Cover Notes in the guide?", "Cover Notes are short texts. A Front-Cover Note is one.")]
     assert condense("how long can they be?", history) == "how long can they be (What are Cover Notes in the guide)?"
+
+
+def test_him_after_a_named_subject_is_someone_else_the_conversation_is_about() -> None:
+    history = [("What did Kovacs say about the harbour?", '"It is a gift to the city," Kovacs said.')]
+    people = frozenset({"kovacs", "vries"})
+    assert condense("and what did de Vries call him?", history, people) == "and what did de Vries call Kovacs?"
+    # "his" may still be the named subject's own.
+    assert "Kovacs" not in condense("What did de Vries say about his port?", history, people)
