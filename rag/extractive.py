@@ -130,6 +130,11 @@ class Candidate(NamedTuple):
     previous_terms: frozenset[str] = frozenset()
 
     @property
+    def key(self) -> tuple[str, int]:
+        """Which sentence this is: its chunk and its place there."""
+        return self.chunk.id, self.position
+
+    @property
     def start(self) -> int:
         return self.chunk.start + self.chunk.sentences[self.position][0]
 
@@ -622,12 +627,11 @@ def answer_extractive(question: str, retrieval: Retrieval, bm25: Bm25Index) -> A
             continue
         ranked = score(info, pool, bm25)
         best = _pick(info, ranked)
-        taken = {(s.candidate.chunk.id, s.candidate.position) for s in chosen}
-        if best is not None and (best.candidate.chunk.id, best.candidate.position) in taken:
-            if info.answer_type not in TYPED_KINDS:
-                # "..., and can I change it back later?": the sentence that answered the first
-                # part is no answer to this one; a figure or a name it holds may be.
-                best = _pick(info, [s for s in ranked if (s.candidate.chunk.id, s.candidate.position) not in taken])
+        taken = {s.candidate.key for s in chosen}
+        if best is not None and best.candidate.key in taken and info.answer_type not in TYPED_KINDS:
+            # "..., and can I change it back later?": the sentence that answered the first
+            # part is no answer to this one; a figure or a name it holds may be.
+            best = _pick(info, [s for s in ranked if s.candidate.key not in taken])
         if best is None:
             if ranked and ranked[0].score >= MIN_SCORE:
                 reasons.append(f"The closest passages hold no {_describe(info.answer_type)} for this.")
@@ -665,7 +669,7 @@ def _companions(best: Scored, ranked: list[Scored], chosen: list[Scored], why: b
     """Up to two more sentences: the next one when it continues the best one ("But ...",
     a quotation whose speaker the best one names, a list announced by a colon, or simply
     a good answer too), and another sentence that is nearly as good an answer."""
-    taken = {(s.candidate.chunk.id, s.candidate.position) for s in chosen}
+    taken = {s.candidate.key for s in chosen}
     budget = MAX_ANSWER_WORDS - sum(len(s.candidate.text.split()) for s in chosen)
     out: list[Scored] = []
     following = _sentence_after(best.candidate, ranked[1:])
@@ -681,7 +685,7 @@ def _companions(best: Scored, ranked: list[Scored], chosen: list[Scored], why: b
     for s in ranked[1:3]:
         c = s.candidate
         if (
-            (c.chunk.id, c.position) not in taken
+            c.key not in taken
             and s not in out
             and len(c.text.split()) <= budget
             and s.typed
@@ -765,7 +769,7 @@ def _dedupe(chosen: list[Scored]) -> list[Scored]:
     seen: set[tuple[str, int] | str] = set()
     out = []
     for s in chosen:
-        keys = ((s.candidate.chunk.id, s.candidate.position), " ".join(s.candidate.text.split()).lower())
+        keys = (s.candidate.key, " ".join(s.candidate.text.split()).lower())
         if not any(key in seen for key in keys):
             seen.update(keys)
             out.append(s)
