@@ -324,6 +324,11 @@ class SentenceTerms:
         return cls(ids, bounds, chunks, vocabulary)
 
 
+def _title_names_json(names: dict[tuple[str, ...], Any]) -> list[list[list[str]]]:
+    """``ChunkTable.title_names`` as JSON keeps it: [[name's terms, document ids], ...]."""
+    return [[list(name), sorted(ids)] for name, ids in sorted(names.items())]
+
+
 class ChunkTable:
     """A local copy of the indexed chunks' bodies: texts in one memory-mapped UTF-8 file,
     offsets and titles in small arrays. With it a query needs one Chroma call (the dense
@@ -367,14 +372,14 @@ class ChunkTable:
             "docs": [list(d) for d in docs],
             "headings": list(headings),
             "rows": rows,
-            "title_names": [[list(name), sorted(ids)] for name, ids in sorted(named.items())],
+            "title_names": _title_names_json(named),
         }
         return cls(b"".join(encoded), offsets, fields)
 
     def save(self, folder: Path) -> None:
         (folder / "chunk_text.bin").write_bytes(bytes(self.text))
         np.save(folder / "chunk_text_offsets.npy", self.offsets)
-        names = [[list(name), sorted(ids)] for name, ids in sorted(self.title_names.items())]
+        names = _title_names_json(self.title_names)
         fields = {"docs": self.docs, "headings": self.headings, "rows": self.rows, "title_names": names}
         (folder / "chunk_fields.json").write_text(json.dumps(fields, ensure_ascii=False))
 
