@@ -271,7 +271,8 @@ def _there(history: History, answered: str, person: str) -> str:
     question, answer = history[-1]
     if analyse(question).answer_type == "place":
         # "Where did Putin arrive?" answered "... in Baku": there is Baku.
-        given = [p for p in proper_nouns(answer) if p not in proper_nouns(question) and (not person or p not in person)]
+        asked = proper_nouns(question)
+        given = [p for p in proper_nouns(answer) if p not in asked and (not person or p not in person)]
         if answered or given:
             return answered or given[0]
     names = [p for p in proper_nouns(question) if not person or p not in person]
